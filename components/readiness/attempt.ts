@@ -1,0 +1,162 @@
+// One attempt, as far as the level asks: TCP → banner → key exchange + authentication → command.
+// Whatever happens, every socket and channel it opened is closed before it returns.
+import type { FailureClass, Phase } from "./classify";
+import type { JumpSession } from "./connect";
+import { connectDirect } from "./connect";
+import type { HostKeyInfo } from "./host-key";
+import { NO_CLOUD_INIT_MARKER, type ResolvedOptions } from "./options";
+import { ConnectionState, lastLine, login, readBanner, runCommand } from "./session";
+import { AttemptFailure, Resources } from "./step";
+
+export interface AttemptOutcome {
+  ok: boolean;
+  hop: "target" | "jump";
+  reached: Phase;
+  failure?: FailureClass;
+  /** One line on what happened; never a secret. */
+  detail: string;
+  /** Waiting longer cannot help. */
+  fatal: boolean;
+  banner?: string;
+  hostKey?: HostKeyInfo;
+  exitCode?: number | null;
+  output?: string;
+  warnings: string[];
+}
+
+export interface AttemptContext {
+  signal?: AbortSignal;
+  /** Time left until the overall deadline; no phase waits longer. */
+  remainingMs: number;
+  jump?: JumpSession;
+  /** Host key algorithms to offer; undefined for ssh2's defaults. */
+  hostKeyAlgorithms?: string[];
+}
+
+export type AttemptFunction = (
+  opts: ResolvedOptions,
+  ctx: AttemptContext,
+) => Promise<AttemptOutcome>;
+
+/** Runs one attempt. Resolves with its outcome; rejects only with the signal's reason when aborted. */
+export const runAttempt: AttemptFunction = async (opts, ctx) => {
+  const resources = new Resources();
+  const state = new ConnectionState("target");
+  const until = performance.now() + ctx.remainingMs;
+  const phaseMs = () => Math.max(1, Math.min(opts.attemptTimeoutMs, until - performance.now()));
+  try {
+    const stream = ctx.jump
+      ? await ctx.jump.forward(opts.host, opts.port, phaseMs, ctx.signal)
+      : await connectDirect(opts.host, opts.port, opts.lookup, phaseMs(), ctx.signal, resources);
+    resources.add(() => stream.destroy());
+    if (opts.level === "tcp") return success("connect", "the port accepts connections", state);
+    if (opts.level === "banner") {
+      await readBanner(stream, state, phaseMs(), ctx.signal);
+      return success("banner", "sshd sent its banner", state);
+    }
+    const client = await login(
+      stream,
+      // Both are required at these levels; resolveOptions checked it.
+      {
+        username: opts.username!,
+        key: opts.key!,
+        pin: opts.pin,
+        hostKeyAlgorithms: ctx.hostKeyAlgorithms,
+      },
+      state,
+      phaseMs,
+      ctx.signal,
+      resources,
+    );
+    const command = opts.level === "auth" ? "true" : opts.command;
+    const commandMs =
+      opts.level === "auth"
+        ? phaseMs()
+        : Math.max(1, Math.min(opts.commandTimeoutMs, until - performance.now()));
+    const run = await runCommand(client, command, state, commandMs, ctx.signal, resources);
+    return judgeCommand(opts, state, run.exitCode, run.output);
+  } catch (error) {
+    if (!(error instanceof AttemptFailure)) throw error;
+    return {
+      ok: false,
+      hop: error.hop,
+      reached: error.hop === "jump" ? "connect" : error.reached,
+      failure: error.failure,
+      detail: error.message,
+      fatal: error.fatal,
+      banner: state.banner,
+      hostKey: state.hostKey,
+      warnings: [],
+    };
+  } finally {
+    resources.closeAll();
+  }
+};
+
+function success(
+  reached: Phase,
+  detail: string,
+  state: ConnectionState,
+  extra: Partial<AttemptOutcome> = {},
+): AttemptOutcome {
+  return {
+    ok: true,
+    hop: "target",
+    reached,
+    detail,
+    fatal: false,
+    banner: state.banner,
+    hostKey: state.hostKey,
+    warnings: [],
+    ...extra,
+  };
+}
+
+/**
+ * Decides what the command's exit means. The default cloud-init wait: 0 is ready, 2 is ready with a warning
+ * (recoverable errors), 1 is final (cloud-init crashed or failed critically: waiting cannot fix it), anything
+ * else (no exit status, 255) is retried. A custom command is ready on 0 and retried otherwise.
+ */
+function judgeCommand(
+  opts: ResolvedOptions,
+  state: ConnectionState,
+  exitCode: number | null,
+  output: string,
+): AttemptOutcome {
+  const base = { exitCode, output };
+  const phase: Phase = opts.level === "auth" ? "auth" : "command";
+  const what =
+    opts.level === "auth"
+      ? "`true`"
+      : opts.isDefaultCommand
+        ? "`cloud-init status --wait`"
+        : "the command";
+  if (exitCode === 0) {
+    const warnings =
+      opts.level === "command" && opts.isDefaultCommand && output.includes(NO_CLOUD_INIT_MARKER)
+        ? ["cloud-init is not installed on the host: ready means a command ran"]
+        : [];
+    return success(phase, `${what} exited 0`, state, { ...base, warnings });
+  }
+  if (opts.level === "command" && opts.isDefaultCommand && exitCode === 2) {
+    return success("command", "cloud-init finished with recoverable errors (exit 2)", state, {
+      ...base,
+      warnings: [
+        `cloud-init finished with recoverable errors (exit 2): ${lastLine(output) || "no output"}`,
+      ],
+    });
+  }
+  const fatal = opts.level === "command" && opts.isDefaultCommand && exitCode === 1;
+  return {
+    ok: false,
+    hop: "target",
+    reached: phase,
+    failure: "command-failed",
+    detail: `${what} ${exitCode === null ? "ended without an exit status" : `exited ${exitCode}`}${output ? `: ${lastLine(output)}` : ""}`,
+    fatal,
+    banner: state.banner,
+    hostKey: state.hostKey,
+    warnings: [],
+    ...base,
+  };
+}

@@ -1,0 +1,139 @@
+// The TCP part of an attempt: a direct connection, or a channel forwarded by a jump host whose SSH
+// connection is opened once and reused, so fast polling of the target never hammers the jump host.
+import net, { type LookupFunction } from "node:net";
+import type { Duplex } from "node:stream";
+import type { Client, ClientChannel } from "ssh2";
+import { classifyForwardFailure, classifySocketError } from "./classify";
+import { formatDuration } from "./duration";
+import { hostKeyAlgorithmsFor } from "./host-key";
+import type { ResolvedJumpHost } from "./options";
+import { ConnectionState, login } from "./session";
+import { AttemptFailure, Resources, step } from "./step";
+
+/** Opens a TCP connection; failures are classified by the socket error code. */
+export async function connectDirect(
+  host: string,
+  port: number,
+  lookup: LookupFunction | undefined,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  resources: Resources,
+  hop: "target" | "jump" = "target",
+): Promise<net.Socket> {
+  const socket = net.connect({ host, port, lookup, noDelay: true });
+  resources.add(() => socket.destroy());
+  // Errors are taken by the step in progress; this keeps a late one from being unhandled.
+  socket.on("error", () => undefined);
+  await step<void>(
+    signal,
+    timeoutMs,
+    () =>
+      new AttemptFailure(
+        "timeout",
+        "connect",
+        `no answer from ${host}:${port} within ${formatDuration(timeoutMs)}`,
+        hop,
+      ),
+    (resolve, reject) => {
+      socket.once("connect", () => resolve());
+      socket.once("error", (err: NodeJS.ErrnoException) =>
+        reject(
+          new AttemptFailure(
+            classifySocketError(err) ?? "unreachable",
+            "connect",
+            err.message,
+            hop,
+          ),
+        ),
+      );
+    },
+  );
+  return socket;
+}
+
+/** One SSH connection to the jump host, shared by the attempts of a wait. */
+export class JumpSession {
+  private client?: Client;
+  private readonly resources = new Resources();
+
+  constructor(
+    private readonly jump: ResolvedJumpHost,
+    private readonly lookup: LookupFunction | undefined,
+  ) {}
+
+  get label(): string {
+    return `${this.jump.username}@${this.jump.host}:${this.jump.port}`;
+  }
+
+  /** Opens a TCP channel to host:port through the jump host. Jump host failures have hop "jump". */
+  async forward(
+    host: string,
+    port: number,
+    timeoutMs: () => number,
+    signal: AbortSignal | undefined,
+  ): Promise<ClientChannel> {
+    const client = await this.connect(timeoutMs, signal);
+    const ms = timeoutMs();
+    return step<ClientChannel>(
+      signal,
+      ms,
+      () =>
+        new AttemptFailure(
+          "timeout",
+          "connect",
+          `the jump host did not connect to ${host}:${port} within ${formatDuration(ms)}`,
+        ),
+      (resolve, reject, settled) => {
+        client.forwardOut("127.0.0.1", 0, host, port, (err, channel) => {
+          if (err) {
+            const reason = (err as Error & { reason?: unknown }).reason;
+            const failure = classifyForwardFailure(reason, err.message);
+            const fatal = failure === "forwarding-refused";
+            return reject(
+              new AttemptFailure(
+                failure,
+                "connect",
+                `jump host ${this.label}: ${err.message}`,
+                fatal ? "jump" : "target",
+                fatal,
+              ),
+            );
+          }
+          if (settled()) channel.close();
+          else resolve(channel);
+        });
+      },
+    );
+  }
+
+  private async connect(timeoutMs: () => number, signal: AbortSignal | undefined): Promise<Client> {
+    if (this.client) return this.client;
+    try {
+      const socket: Duplex = await connectDirect(
+        this.jump.host,
+        this.jump.port,
+        this.lookup,
+        timeoutMs(),
+        signal,
+        this.resources,
+        "jump",
+      );
+      const state = new ConnectionState("jump");
+      const credentials = { ...this.jump, hostKeyAlgorithms: hostKeyAlgorithmsFor(this.jump.pin) };
+      const client = await login(socket, credentials, state, timeoutMs, signal, this.resources);
+      client.on("close", () => {
+        if (this.client === client) this.client = undefined;
+      });
+      this.client = client;
+      return client;
+    } catch (error) {
+      this.resources.closeAll();
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.client = undefined;
+    this.resources.closeAll();
+  }
+}

@@ -1,0 +1,133 @@
+// Host keys as OpenSSH shows them (SHA256 fingerprints, public key lines, known_hosts lines),
+// and the pin: the set of keys a server may present before we send it anything secret.
+import { createHash } from "node:crypto";
+import { isIP } from "node:net";
+import { utils } from "ssh2";
+
+/** A server host key as presented during key exchange. */
+export interface HostKeyInfo {
+  /** Key type, e.g. `ssh-ed25519`. */
+  type: string;
+  /** The OpenSSH public key line: `ssh-ed25519 AAAA…`. */
+  line: string;
+  /** `SHA256:…`, the same text `ssh-keygen -lf` prints. */
+  fingerprint: string;
+}
+
+/** Reads the type and fingerprint of a raw SSH public key blob. */
+export function describeHostKey(blob: Buffer): HostKeyInfo {
+  const typeLength = blob.readUInt32BE(0);
+  const type = blob.subarray(4, 4 + typeLength).toString("latin1");
+  return { type, line: `${type} ${blob.toString("base64")}`, fingerprint: fingerprintOf(blob) };
+}
+
+/** OpenSSH's SHA256 fingerprint of a raw public key blob. */
+export function fingerprintOf(blob: Buffer): string {
+  return `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
+}
+
+/** A known_hosts line for the key: `host type key`, or `[host]:port type key` off port 22. */
+export function knownHostsLine(host: string, port: number, key: HostKeyInfo): string {
+  const name = port === 22 ? host : `[${host}]:${port}`;
+  return `${name} ${key.line}`;
+}
+
+/** The host key algorithms that make a server present a key of this type, best first. */
+export function algorithmsForKeyType(type: string): string[] {
+  return type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [type];
+}
+
+/** Host key algorithms ssh2 can verify, in its default order of preference. */
+export const HOST_KEY_TYPES = [
+  "ssh-ed25519",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "ssh-rsa",
+];
+
+/** Accepted host keys: fingerprints and/or full keys. */
+export class HostKeyPin {
+  private constructor(
+    private readonly fingerprints: ReadonlySet<string>,
+    /** Key types of the full keys given; empty when only fingerprints were given. */
+    readonly keyTypes: readonly string[],
+    readonly onlyFullKeys: boolean,
+    readonly text: readonly string[],
+  ) {}
+
+  /**
+   * Parses one entry or a list: each a `SHA256:…` fingerprint or an OpenSSH public key line
+   * (`ssh-ed25519 AAAA… [comment]`). Throws a TypeError naming `name`.
+   */
+  static parse(value: unknown, name = "hostKey"): HostKeyPin {
+    const entries = Array.isArray(value) ? value : [value];
+    if (entries.length === 0) throw new TypeError(`[${name}] is an empty list`);
+    const fingerprints = new Set<string>();
+    const keyTypes: string[] = [];
+    let onlyFullKeys = true;
+    entries.forEach((entry, i) => {
+      const label = Array.isArray(value) ? `[${name}] entry ${i + 1}` : `[${name}]`;
+      if (typeof entry !== "string" || entry.trim() === "") {
+        throw new TypeError(`${label} must be a SHA256: fingerprint or an OpenSSH public key line`);
+      }
+      const text = entry.trim();
+      const fp = /^SHA256:([A-Za-z0-9+/]{43})=?$/.exec(text);
+      if (fp) {
+        fingerprints.add(`SHA256:${fp[1]}`);
+        onlyFullKeys = false;
+        return;
+      }
+      const parsed = /^[a-z0-9@.-]+ [A-Za-z0-9+/]+=*( .*)?$/.test(text)
+        ? utils.parseKey(text)
+        : null;
+      if (!parsed || parsed instanceof Error || Array.isArray(parsed)) {
+        const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+        throw new TypeError(
+          `${label} is neither a SHA256: fingerprint nor an OpenSSH public key line: "${shown}"`,
+        );
+      }
+      fingerprints.add(fingerprintOf(parsed.getPublicSSH()));
+      if (!keyTypes.includes(parsed.type)) keyTypes.push(parsed.type);
+    });
+    return new HostKeyPin(
+      fingerprints,
+      keyTypes,
+      onlyFullKeys,
+      entries.map((e) => String(e).trim()),
+    );
+  }
+
+  matches(key: HostKeyInfo): boolean {
+    return this.fingerprints.has(key.fingerprint);
+  }
+
+  /** What the pin accepts, for messages: the fingerprints. */
+  describe(): string {
+    return [...this.fingerprints].join(", ");
+  }
+}
+
+/** True when `host` is an IP address or a syntactically valid DNS name. */
+export function isValidHost(host: string): boolean {
+  if (isIP(host) !== 0) return true;
+  if (host.length > 253) return false;
+  return host
+    .split(".")
+    .every((label) => /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(label));
+}
+
+/**
+ * The host key algorithms to offer: with full keys pinned, only their types (so the server presents a pinned
+ * key if it has one); otherwise ssh2's defaults without `excludedTypes`. Undefined means ssh2's defaults.
+ */
+export function hostKeyAlgorithmsFor(
+  pin: HostKeyPin | undefined,
+  excludedTypes: readonly string[] = [],
+): string[] | undefined {
+  if (pin?.onlyFullKeys) return pin.keyTypes.flatMap(algorithmsForKeyType);
+  if (excludedTypes.length === 0) return undefined;
+  return HOST_KEY_TYPES.filter((type) => !excludedTypes.includes(type)).flatMap(
+    algorithmsForKeyType,
+  );
+}

@@ -1,0 +1,79 @@
+// Reads the user's private key once, up front, so a bad key is a clear input error before any traffic,
+// and the attempts reuse the parsed key instead of the text (and never echo it).
+import { createPublicKey } from "node:crypto";
+import { utils, type ParsedKey } from "ssh2";
+
+const MIN_RSA_BITS = 2048;
+const ACCEPTED_TYPES = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521))$/;
+
+/** True when the key text is passphrase-protected (PEM or OpenSSH format), read from its structure. */
+export function isEncryptedPrivateKey(text: string): boolean {
+  if (/^Proc-Type:\s*4,ENCRYPTED/m.test(text) || /BEGIN ENCRYPTED PRIVATE KEY/.test(text)) {
+    return true;
+  }
+  const body =
+    /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(text);
+  if (!body) return false;
+  const blob = Buffer.from(body[1].replace(/\s+/g, ""), "base64");
+  const magic = "openssh-key-v1\0";
+  if (blob.subarray(0, magic.length).toString("latin1") !== magic) return false;
+  const cipherLength = blob.readUInt32BE(magic.length);
+  const cipher = blob
+    .subarray(magic.length + 4, magic.length + 4 + cipherLength)
+    .toString("latin1");
+  return cipher !== "none";
+}
+
+/**
+ * Parses a private key (OpenSSH or PEM; RSA ≥ 2048 bits, ECDSA or Ed25519), decrypting it with `passphrase`.
+ * Errors name the option (`[privateKey]`, `[passphrase]`, with `prefix` for nested options such as
+ * `jumpHost.`) and never contain key material.
+ */
+export function parsePrivateKey(key: unknown, passphrase: unknown, prefix = ""): ParsedKey {
+  const keyName = `${prefix}privateKey`;
+  const passName = `${prefix}passphrase`;
+  if (typeof key !== "string" && !Buffer.isBuffer(key)) {
+    throw new TypeError(`[${keyName}] must be the private key's text (OpenSSH or PEM format)`);
+  }
+  if (passphrase !== undefined && typeof passphrase !== "string") {
+    throw new TypeError(`[${passName}] must be a string`);
+  }
+  const text = Buffer.isBuffer(key) ? key.toString("utf8") : key;
+  if (text.trim() === "") throw new TypeError(`[${keyName}] is empty`);
+  const encrypted = isEncryptedPrivateKey(text);
+  if (encrypted && !passphrase) {
+    throw new TypeError(`[${keyName}] is encrypted: give its passphrase in [${passName}]`);
+  }
+  const parsed = utils.parseKey(text, encrypted ? passphrase : undefined);
+  if (parsed instanceof Error) {
+    throw new TypeError(
+      encrypted
+        ? `[${passName}] does not decrypt [${keyName}] (wrong passphrase?)`
+        : `[${keyName}] is not a private key in OpenSSH or PEM format`,
+    );
+  }
+  const first = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (first.getPrivatePEM() === null) {
+    throw new TypeError(`[${keyName}] holds a public key; give the private key`);
+  }
+  if (!ACCEPTED_TYPES.test(first.type)) {
+    throw new TypeError(
+      `[${keyName}] is a ${first.type} key; use Ed25519, ECDSA or RSA (≥ 2048 bits)`,
+    );
+  }
+  if (first.type === "ssh-rsa") {
+    const bits = rsaBits(first);
+    if (bits < MIN_RSA_BITS) {
+      throw new RangeError(
+        `[${keyName}] is a ${bits}-bit RSA key; servers refuse RSA keys under ${MIN_RSA_BITS} bits`,
+      );
+    }
+  }
+  return first;
+}
+
+/** The modulus size of an RSA key, public or private. */
+export function rsaBits(key: ParsedKey): number {
+  const details = createPublicKey(key.getPublicPEM()).asymmetricKeyDetails;
+  return details?.modulusLength ?? 0;
+}

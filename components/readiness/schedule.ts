@@ -1,0 +1,56 @@
+// When to try again. Fast while the port refuses (an RST costs sshd nothing), polite once sshd answers
+// (one connection at a time, ≥ 1 s apart, exponential backoff with jitter): MaxStartups and fail2ban
+// punish aggressive pollers.
+import { CLASS_INFO, phaseRank, type FailureClass, type Phase } from "./classify";
+
+export interface ScheduleOptions {
+  /** Pause after an attempt that cost the server nothing (refused, no answer). Defaults to 200 ms. */
+  fastIntervalMs: number;
+  /** First pause after an attempt that reached sshd; also the least pause. Defaults to 1000 ms. */
+  politeIntervalMs: number;
+  /** The longest pause. Defaults to 10000 ms. */
+  maxIntervalMs: number;
+  /** Growth of the polite pause per failed attempt that got no further than before. Defaults to 1.5. */
+  backoffFactor: number;
+  /** Relative random spread of each pause, 0–1 (0.2 = ±20 %, never below the polite minimum). Defaults to 0.2. */
+  jitter: number;
+}
+
+export const DEFAULT_SCHEDULE: ScheduleOptions = {
+  fastIntervalMs: 200,
+  politeIntervalMs: 1000,
+  maxIntervalMs: 10_000,
+  backoffFactor: 1.5,
+  jitter: 0.2,
+};
+
+/**
+ * The retry schedule of one wait. `next()` returns the pause before the next attempt. The polite backoff
+ * starts again from its minimum whenever an attempt gets further than any before it (e.g. from "connection
+ * closed" to "key not accepted"), because the server has made progress.
+ */
+export class RetrySchedule {
+  private politeFailures = 0;
+  private furthest = -1;
+
+  constructor(
+    private readonly options: ScheduleOptions,
+    private readonly random: () => number,
+  ) {}
+
+  next(failure: FailureClass, reached: Phase): number {
+    const { fastIntervalMs, politeIntervalMs, maxIntervalMs, backoffFactor, jitter } = this.options;
+    const rank = phaseRank(reached);
+    if (rank > this.furthest) {
+      this.furthest = rank;
+      this.politeFailures = 0;
+    }
+    const spread = 1 + jitter * (2 * this.random() - 1);
+    if (!CLASS_INFO[failure].costsServer) {
+      return Math.round(Math.min(maxIntervalMs, fastIntervalMs * spread));
+    }
+    const base = Math.min(maxIntervalMs, politeIntervalMs * backoffFactor ** this.politeFailures);
+    this.politeFailures += 1;
+    return Math.round(Math.min(maxIntervalMs, Math.max(politeIntervalMs, base * spread)));
+  }
+}

@@ -1,0 +1,265 @@
+// The SSH part of an attempt over an already connected stream: read the server's banner, log in with ssh2
+// (verifying the host key before any authentication is sent), and run a command.
+import type { Duplex } from "node:stream";
+import { Client, type ClientChannel, type ParsedKey, type PublicKeyAuthMethod } from "ssh2";
+import { classifySocketError, type FailureClass, type Phase } from "./classify";
+import { formatDuration } from "./duration";
+import { describeHostKey, type HostKeyInfo, type HostKeyPin } from "./host-key";
+import { AttemptFailure, step, type Resources } from "./step";
+
+/** What one connection has shown so far; failures are classified from it. */
+export class ConnectionState {
+  reached: Phase = "banner";
+  banner?: string;
+  /** The server sent bytes that are not an SSH identification line. */
+  sawOther = false;
+  hostKey?: HostKeyInfo;
+  hostKeyRejected = false;
+
+  constructor(readonly hop: "target" | "jump") {}
+
+  fail(failure: FailureClass, detail: string, fatal = false): AttemptFailure {
+    return new AttemptFailure(failure, this.reached, detail, this.hop, fatal);
+  }
+
+  /** The failure when the server closes the connection now. */
+  closed(): AttemptFailure {
+    if (this.reached === "banner") {
+      return this.sawOther
+        ? this.fail("not-ssh", "the server sent something that is not an SSH banner, then closed")
+        : this.fail("reset", "connection closed before the SSH banner");
+    }
+    return this.fail("reset", `connection closed during ${this.reached}`);
+  }
+}
+
+/** Watches the bytes the server sends until its `SSH-…` identification line. */
+function tapIdent(stream: Duplex, state: ConnectionState, onIdent: () => void): void {
+  let pending = "";
+  const onData = (chunk: Buffer) => {
+    pending += chunk.toString("latin1");
+    let end: number;
+    while ((end = pending.indexOf("\n")) >= 0) {
+      const line = pending.slice(0, end).replace(/\r$/, "");
+      pending = pending.slice(end + 1);
+      if (line.startsWith("SSH-")) {
+        stream.removeListener("data", onData);
+        state.banner = line.slice(0, 255);
+        if (state.reached === "banner") state.reached = "handshake";
+        onIdent();
+        return;
+      }
+      state.sawOther = true;
+    }
+    // Anything that cannot become an identification line is another protocol.
+    if (pending.length > 255 || (pending.length >= 4 && !pending.startsWith("SSH-"))) {
+      state.sawOther = true;
+    }
+  };
+  stream.on("data", onData);
+}
+
+function bannerTimeout(state: ConnectionState, ms: number): () => AttemptFailure {
+  return () =>
+    state.sawOther
+      ? state.fail("not-ssh", "the server answered with something that is not an SSH banner")
+      : state.fail("no-banner", `connected, but no SSH banner within ${formatDuration(ms)}`);
+}
+
+/** Level `banner`: sends our identification (so protocols that wait for the client speak) and reads the server's. */
+export function readBanner(
+  stream: Duplex,
+  state: ConnectionState,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  return step<string>(signal, timeoutMs, bannerTimeout(state, timeoutMs), (resolve, reject) => {
+    tapIdent(stream, state, () => resolve(state.banner ?? ""));
+    stream.once("close", () => reject(state.closed()));
+    stream.on("error", (err: NodeJS.ErrnoException) =>
+      reject(state.fail(classifySocketError(err) ?? "reset", err.message)),
+    );
+    stream.write("SSH-2.0-ssh_ready\r\n");
+  });
+}
+
+export interface Login {
+  username: string;
+  key: ParsedKey;
+  pin?: HostKeyPin;
+  /** Host key algorithms to offer, best first; undefined for ssh2's defaults. */
+  hostKeyAlgorithms?: string[];
+}
+
+/**
+ * Logs in over `stream`. The banner wait and the key exchange + authentication each get `timeoutMs`.
+ * Resolves with the logged-in client; everything opened is registered in `resources`.
+ */
+export async function login(
+  stream: Duplex,
+  credentials: Login,
+  state: ConnectionState,
+  timeoutMs: () => number,
+  signal: AbortSignal | undefined,
+  resources: Resources,
+): Promise<Client> {
+  const client = new Client();
+  resources.add(() => client.end());
+  // Failures arrive as events at any time; the step in progress takes them, or the next one does.
+  let failStep: ((failure: AttemptFailure) => void) | undefined;
+  let pendingFailure: AttemptFailure | undefined;
+  const fail = (failure: AttemptFailure) => {
+    if (failStep) failStep(failure);
+    else pendingFailure ??= failure;
+  };
+  client.on("error", (err: Error & { level?: string; code?: unknown }) =>
+    fail(classifyClientError(err, state)),
+  );
+  client.on("close", () => fail(state.closed()));
+  client.on("handshake", () => {
+    state.reached = "auth";
+  });
+
+  const publicKeyAuth: PublicKeyAuthMethod = {
+    type: "publickey",
+    username: credentials.username,
+    key: credentials.key,
+  };
+  let identSeen: () => void = () => undefined;
+  tapIdent(stream, state, () => identSeen());
+  client.connect({
+    sock: stream,
+    username: credentials.username,
+    // One publickey try with the key parsed up front: the key text is never handed around again.
+    authHandler: [publicKeyAuth],
+    readyTimeout: 0,
+    keepaliveInterval: 0,
+    algorithms: credentials.hostKeyAlgorithms
+      ? { serverHostKey: credentials.hostKeyAlgorithms as never }
+      : undefined,
+    hostVerifier: (blob: Buffer) => {
+      state.hostKey = describeHostKey(blob);
+      if (credentials.pin && !credentials.pin.matches(state.hostKey)) {
+        state.hostKeyRejected = true;
+        return false;
+      }
+      return true;
+    },
+  });
+
+  const bannerMs = timeoutMs();
+  await step<void>(signal, bannerMs, bannerTimeout(state, bannerMs), (resolve, reject) => {
+    failStep = reject;
+    if (pendingFailure) return reject(pendingFailure);
+    if (state.banner) return resolve();
+    identSeen = resolve;
+  });
+  const loginMs = timeoutMs();
+  await step<void>(
+    signal,
+    loginMs,
+    () =>
+      state.fail(
+        "handshake",
+        state.reached === "auth"
+          ? `no answer to authentication within ${formatDuration(loginMs)}`
+          : `key exchange did not finish within ${formatDuration(loginMs)}`,
+      ),
+    (resolve, reject) => {
+      failStep = reject;
+      if (pendingFailure) return reject(pendingFailure);
+      client.once("ready", () => resolve());
+    },
+  );
+  // Later failures (the connection closing while a command runs) belong to whoever runs the command.
+  failStep = () => undefined;
+  state.reached = "command";
+  return client;
+}
+
+/** Classifies an ssh2 client error by its `level`, its numeric DISCONNECT reason, and the state. */
+function classifyClientError(
+  err: Error & { level?: string; code?: unknown },
+  state: ConnectionState,
+): AttemptFailure {
+  if (state.hostKeyRejected) {
+    return state.fail("host-key-mismatch", "the server's host key is not pinned", true);
+  }
+  switch (err.level) {
+    case "client-authentication":
+      return state.fail("auth-rejected", `the server did not accept the key (${err.message})`);
+    case "client-socket": {
+      const failure = classifySocketError(err as NodeJS.ErrnoException) ?? "reset";
+      return failure === "reset" ? state.closed() : state.fail(failure, err.message);
+    }
+    case "protocol":
+      if (!state.banner)
+        return state.sawOther ? state.fail("not-ssh", err.message) : state.closed();
+      return state.fail("handshake", err.message);
+    case "handshake":
+      return state.fail("handshake", err.message);
+  }
+  if (typeof err.code === "number") {
+    // The server sent DISCONNECT.
+    return state.reached === "auth"
+      ? state.fail("auth-rejected", `the server disconnected during authentication: ${err.message}`)
+      : state.fail("handshake", `the server disconnected: ${err.message}`);
+  }
+  return state.fail("handshake", err.message);
+}
+
+export interface CommandRun {
+  exitCode: number | null;
+  /** The last 2 KiB of stdout and stderr together. */
+  output: string;
+}
+
+const OUTPUT_TAIL_BYTES = 2048;
+
+/** Runs `command` in a session on `client`; resolves when the session closes. */
+export function runCommand(
+  client: Client,
+  command: string,
+  state: ConnectionState,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  resources: Resources,
+): Promise<CommandRun> {
+  let output = Buffer.alloc(0);
+  const keep = (chunk: Buffer) => {
+    output = Buffer.concat([output, chunk]);
+    if (output.length > OUTPUT_TAIL_BYTES * 2) output = output.subarray(-OUTPUT_TAIL_BYTES);
+  };
+  const tail = () => output.subarray(-OUTPUT_TAIL_BYTES).toString("utf8").trim();
+  return step<CommandRun>(
+    signal,
+    timeoutMs,
+    () =>
+      state.fail(
+        "command-timeout",
+        `the command was still running after ${formatDuration(timeoutMs)}${tail() ? `; last output: ${lastLine(tail())}` : ""}`,
+      ),
+    (resolve, reject, settled) => {
+      client.on("close", () => reject(state.closed()));
+      client.exec(command, (err: Error | undefined, channel: ClientChannel) => {
+        if (err)
+          return reject(state.fail("command-failed", `could not start a session: ${err.message}`));
+        if (settled()) return channel.close();
+        resources.add(() => channel.close());
+        let exitCode: number | null = null;
+        channel.on("data", keep);
+        channel.stderr.on("data", keep);
+        channel.on("exit", (code: number | null) => {
+          exitCode = typeof code === "number" ? code : null;
+        });
+        channel.on("close", () => resolve({ exitCode, output: tail() }));
+      });
+    },
+  );
+}
+
+export function lastLine(text: string): string {
+  const lines = text.split("\n").filter((line) => line.trim() !== "");
+  const line = lines.at(-1) ?? "";
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}

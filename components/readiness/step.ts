@@ -1,0 +1,91 @@
+// The building block of an attempt: wait for one event with a time limit and an AbortSignal, and a
+// register of everything opened so that every exit path closes it.
+import type { FailureClass, Phase } from "./classify";
+
+/** Why one attempt ended without success. `detail` is one line and never contains secrets. */
+export class AttemptFailure extends Error {
+  constructor(
+    readonly failure: FailureClass,
+    readonly reached: Phase,
+    detail: string,
+    readonly hop: "target" | "jump" = "target",
+    /** True when waiting longer cannot help (the wait ends at once). */
+    readonly fatal = false,
+  ) {
+    super(detail);
+    this.name = "AttemptFailure";
+  }
+}
+
+/** Things to close when an attempt (or a wait) ends, closed last-opened first; close errors are ignored. */
+export class Resources {
+  private readonly closers: (() => void)[] = [];
+
+  add(close: () => void): void {
+    this.closers.push(close);
+  }
+
+  closeAll(): void {
+    for (const close of this.closers.splice(0).reverse()) {
+      try {
+        close();
+      } catch {
+        // Already closed.
+      }
+    }
+  }
+}
+
+/**
+ * Runs `start` and settles with the first of: its `resolve`/`reject`, `onTimeout()` after `timeoutMs`, or the
+ * signal's reason on abort. `settled()` tells late callbacks that nobody listens any more.
+ */
+export function step<T>(
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
+  onTimeout: () => Error,
+  start: (
+    resolve: (value: T) => void,
+    reject: (error: Error) => void,
+    settled: () => boolean,
+  ) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    const finish = () => {
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const onAbort = () => {
+      if (done) return;
+      finish();
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      if (done) return;
+      finish();
+      reject(onTimeout());
+    }, timeoutMs);
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      start(
+        (value) => {
+          if (done) return;
+          finish();
+          resolve(value);
+        },
+        (error) => {
+          if (done) return;
+          finish();
+          reject(error);
+        },
+        () => done,
+      );
+    } catch (error) {
+      finish();
+      reject(error);
+    }
+  });
+}

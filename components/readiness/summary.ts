@@ -1,0 +1,84 @@
+// The words a person reads when a wait ends badly: what never happened, how often each failure occurred,
+// over how long, the likely cause, and the last error. Built only from non-secret data.
+import { CLASS_INFO, type FailureClass, type Phase } from "./classify";
+import { formatDuration } from "./duration";
+import type { LastFailure } from "./errors";
+import type { HostKeyInfo } from "./host-key";
+import type { Level } from "./options";
+
+export interface SummaryInput {
+  host: string;
+  port: number;
+  username?: string;
+  level: Level;
+  jump?: string;
+  furthest: Phase;
+  counts: Partial<Record<FailureClass, number>>;
+  elapsedMs: number;
+  last: LastFailure;
+  commandOutput?: string;
+}
+
+/** "212 × connection refused, 3 × key not accepted", most frequent first. */
+export function formatCounts(counts: Partial<Record<FailureClass, number>>): string {
+  return (Object.entries(counts) as [FailureClass, number][])
+    .sort((a, b) => b[1] - a[1])
+    .map(([failure, n]) => `${n} × ${CLASS_INFO[failure].label}`)
+    .join(", ");
+}
+
+function headline(s: SummaryInput): string {
+  const where = `${s.host}:${s.port}${s.jump ? ` (via ${s.jump})` : ""}`;
+  if (s.last.hop === "jump")
+    return `could not use jump host ${s.jump} to reach ${s.host}:${s.port}`;
+  switch (s.furthest) {
+    case "connect":
+      return `sshd on ${where} never answered`;
+    case "banner":
+      return `${where} accepted connections, but no SSH server ever answered`;
+    case "handshake":
+      return `sshd on ${where} never completed an SSH handshake`;
+    case "auth":
+      return `sshd on ${where} never accepted the key for user "${s.username}"`;
+    case "command":
+      return s.level === "command"
+        ? `${s.username}@${where} logs in, but the readiness command never succeeded`
+        : `${s.username}@${where} logs in, but could not run a command`;
+  }
+}
+
+/** The message of a wait that ran out of time. */
+export function summarizeTimeout(s: SummaryInput): string {
+  const lines = [
+    `${headline(s)}: ${formatCounts(s.counts)} over ${formatDuration(s.elapsedMs)} (${CLASS_INFO[s.last.class].hint}). Last error: ${s.last.detail}`,
+  ];
+  if (s.commandOutput) lines.push(`Last output of the readiness command:\n${s.commandOutput}`);
+  return lines.join("\n");
+}
+
+/** The message of a host key mismatch. */
+export function summarizeMismatch(
+  host: string,
+  port: number,
+  presented: HostKeyInfo[],
+  expected: string,
+): string {
+  const keys = presented.map((k) => `${k.type} ${k.fingerprint}`).join(", ");
+  return (
+    `host key mismatch on ${host}:${port}: the server presented ${keys}, but the pin accepts only ${expected}. ` +
+    `Nothing was sent beyond the key exchange. ${CLASS_INFO["host-key-mismatch"].hint}`
+  );
+}
+
+/** The message of a failure that waiting cannot fix (cloud-init failed, forwarding refused). */
+export function summarizeFatal(s: SummaryInput): string {
+  if (s.last.class === "command-failed") {
+    const lines = [
+      `cloud-init on ${s.host}:${s.port} failed (${s.last.detail}) after ${formatDuration(s.elapsedMs)}; waiting longer will not help. ` +
+        "Check /var/log/cloud-init.log and /var/log/cloud-init-output.log on the VM, or its serial log (boot diagnostics).",
+    ];
+    if (s.commandOutput) lines.push(`Output of cloud-init status:\n${s.commandOutput}`);
+    return lines.join("\n");
+  }
+  return `${headline(s)}: ${s.last.detail} (${CLASS_INFO[s.last.class].hint})`;
+}

@@ -1,0 +1,179 @@
+// A real OpenSSH sshd for tests: on 127.0.0.1 and a free port, with its own config, host key and
+// authorized_keys in a temp dir. Start, stop, restart with a new host key, authorize keys: a VM's boot in small.
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import net from "node:net";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+
+export const SSHD = "/usr/sbin/sshd";
+const TEST_USER = "ssh-ready-test";
+
+/**
+ * Whether OpenSSH tests can run. On a developer machine without sshd they are skipped with a loud notice;
+ * under CI (CI=true) a missing sshd is a failure, never a skip.
+ */
+export function opensshSkipReason(): string | false {
+  if (existsSync(SSHD)) return false;
+  if (process.env.CI === "true") {
+    throw new Error(`${SSHD} is missing: CI must install openssh-server (.ci/run does)`);
+  }
+  const notice = `SKIPPED: ${SSHD} not found; install openssh-server to run the OpenSSH tests`;
+  process.stderr.write(`\n*** ${notice} ***\n\n`);
+  return notice;
+}
+
+/** The user tests log in as: a plain, unlocked user when we are root (root's shell start-up is slow), else us. */
+export function loginUser(): string {
+  if (process.getuid?.() !== 0) return userInfo().username;
+  try {
+    execFileSync("id", [TEST_USER], { stdio: "ignore" });
+  } catch {
+    execFileSync("useradd", ["-M", "-d", "/nonexistent", "-s", "/bin/sh", TEST_USER]);
+  }
+  // useradd leaves the account locked ("!"), which sshd refuses even for keys.
+  execFileSync("usermod", ["-p", "*", TEST_USER]);
+  return TEST_USER;
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface OpenSshOptions {
+  /** Directory put first on PATH in sessions (for a fake cloud-init). */
+  binDir?: string;
+  /** More sshd_config lines. */
+  config?: string[];
+}
+
+export class OpenSshServer {
+  readonly dir: string;
+  readonly user: string;
+  port = 0;
+  hostKeyPublic = "";
+  /** sshd's log lines (LogLevel VERBOSE), across restarts. */
+  readonly log: string[] = [];
+  private process?: ChildProcess;
+  private generation = 0;
+
+  constructor(private readonly options: OpenSshOptions = {}) {
+    this.dir = mkdtempSync(join(tmpdir(), "ssh-ready-sshd-"));
+    chmodSync(this.dir, 0o755);
+    mkdirSync(join(this.dir, "authorized_keys"), { mode: 0o755 });
+    this.user = loginUser();
+    if (process.getuid?.() === 0) mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
+    this.newHostKey();
+  }
+
+  /** Makes a new ed25519 host key; used from the next start. Returns its public key line. */
+  newHostKey(): string {
+    this.generation += 1;
+    const file = join(this.dir, `host_ed25519_${this.generation}`);
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", file]);
+    this.hostKeyPublic = readFileSync(`${file}.pub`, "utf8").trim();
+    return this.hostKeyPublic;
+  }
+
+  /** Writes the user's authorized_keys (replacing it). */
+  authorize(...publicKeys: string[]): void {
+    const file = join(this.dir, "authorized_keys", this.user);
+    writeFileSync(file, publicKeys.map((k) => `${k}\n`).join(""), { mode: 0o644 });
+  }
+
+  revoke(): void {
+    rmSync(join(this.dir, "authorized_keys", this.user), { force: true });
+  }
+
+  get running(): boolean {
+    return this.process !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.process) throw new Error("sshd is already running");
+    if (this.port === 0) this.port = await freePort();
+    const config = join(this.dir, "sshd_config");
+    const path = [this.options.binDir, "/usr/local/bin", "/usr/bin", "/bin"]
+      .filter(Boolean)
+      .join(":");
+    writeFileSync(
+      config,
+      [
+        `Port ${this.port}`,
+        "ListenAddress 127.0.0.1",
+        `HostKey ${join(this.dir, `host_ed25519_${this.generation}`)}`,
+        `AuthorizedKeysFile ${join(this.dir, "authorized_keys", "%u")}`,
+        "StrictModes no",
+        "UsePAM no",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "PubkeyAuthentication yes",
+        "PidFile none",
+        `AllowUsers ${this.user}`,
+        `SetEnv PATH=${path}`,
+        "LogLevel VERBOSE",
+        ...(this.options.config ?? []),
+      ].join("\n") + "\n",
+    );
+    const child = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
+    this.process = child;
+    await new Promise<void>((resolve, reject) => {
+      let buffered = "";
+      const onExit = (code: number | null) =>
+        reject(
+          new Error(`sshd exited (${code}) before listening:\n${this.log.slice(-10).join("\n")}`),
+        );
+      child.once("exit", onExit);
+      child.stderr!.setEncoding("utf8");
+      child.stderr!.on("data", (chunk: string) => {
+        buffered += chunk;
+        const lines = buffered.split("\n");
+        buffered = lines.pop() ?? "";
+        for (const line of lines) {
+          this.log.push(line);
+          if (line.includes("Server listening on")) {
+            child.removeListener("exit", onExit);
+            resolve();
+          }
+        }
+      });
+    });
+    child.once("exit", () => {
+      if (this.process === child) this.process = undefined;
+    });
+  }
+
+  async stop(): Promise<void> {
+    const child = this.process;
+    if (!child) return;
+    this.process = undefined;
+    await new Promise<void>((resolve) => {
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  }
+
+  /** Stops and starts again on the same port; with `newHostKey`, under a new host key. */
+  async restart(options: { newHostKey?: boolean } = {}): Promise<void> {
+    await this.stop();
+    if (options.newHostKey) this.newHostKey();
+    await this.start();
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -19,6 +19,8 @@ export interface AttemptOutcome {
   fatal: boolean;
   banner?: string;
   hostKey?: HostKeyInfo;
+  /** Every host key presented during the attempt, in order (two when a confirmation login saw another key). */
+  hostKeysSeen: HostKeyInfo[];
   exitCode?: number | null;
   output?: string;
   warnings: string[];
@@ -74,7 +76,23 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
         ? phaseMs()
         : Math.max(1, Math.min(opts.commandTimeoutMs, until - performance.now()));
     const run = await runCommand(client, command, state, commandMs, ctx.signal, resources);
-    return judgeCommand(opts, state, run.exitCode, run.output);
+    const outcome = judgeCommand(opts, state, run.exitCode, run.output);
+    if (!outcome.ok || opts.level !== "command") return outcome;
+    // The command may have run for minutes on a connection opened before sshd was restarted (a restart keeps
+    // running sessions), so a fresh login confirms sshd still answers, and tells the host key it presents now.
+    resources.closeAll();
+    const confirm = await runAttempt(
+      { ...opts, level: "auth" },
+      { ...ctx, remainingMs: until - performance.now() },
+    );
+    const hostKeysSeen = [...outcome.hostKeysSeen, ...confirm.hostKeysSeen];
+    if (!confirm.ok)
+      return {
+        ...confirm,
+        hostKeysSeen,
+        detail: `confirming login after the command: ${confirm.detail}`,
+      };
+    return { ...outcome, hostKey: confirm.hostKey, hostKeysSeen };
   } catch (error) {
     if (!(error instanceof AttemptFailure)) throw error;
     return {
@@ -86,6 +104,7 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
       fatal: error.fatal,
       banner: state.banner,
       hostKey: state.hostKey,
+      hostKeysSeen: state.hostKey ? [state.hostKey] : [],
       warnings: [],
     };
   } finally {
@@ -107,6 +126,7 @@ function success(
     fatal: false,
     banner: state.banner,
     hostKey: state.hostKey,
+    hostKeysSeen: state.hostKey ? [state.hostKey] : [],
     warnings: [],
     ...extra,
   };
@@ -156,6 +176,7 @@ function judgeCommand(
     fatal,
     banner: state.banner,
     hostKey: state.hostKey,
+    hostKeysSeen: state.hostKey ? [state.hostKey] : [],
     warnings: [],
     ...base,
   };

@@ -110,8 +110,8 @@ export async function runWait(
       });
       if (outcome.hop === "target" && phaseRank(outcome.reached) > phaseRank(furthest))
         furthest = outcome.reached;
-      if (outcome.hostKey && seenKeys.at(-1)?.fingerprint !== outcome.hostKey.fingerprint) {
-        seenKeys.push(outcome.hostKey);
+      for (const key of outcome.hostKeysSeen) {
+        if (seenKeys.at(-1)?.fingerprint !== key.fingerprint) seenKeys.push(key);
       }
       if (outcome.output !== undefined) lastOutput = outcome.output;
       const event: AttemptEvent = {
@@ -152,7 +152,7 @@ export async function runWait(
         deps.onAttempt?.(event);
         throw fail("HOST_KEY_MISMATCH", outcome);
       }
-      if (outcome.fatal) {
+      if (outcome.fatal && failure !== "host-key-mismatch") {
         deps.onAttempt?.(event);
         throw fail(
           failure === "forwarding-refused" ? "FORWARDING_REFUSED" : "COMMAND_FAILED",

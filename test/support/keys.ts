@@ -10,11 +10,18 @@ export interface KeyPair {
   public: string;
 }
 
+/**
+ * An Ed25519 pair from ssh2. ssh2 1.17 writes a malformed key when the public key's first byte is 0 (about 1 in
+ * 256: it drops the byte, as for a bignum), so a pair is made again until OpenSSH's format check passes.
+ */
 export function ed25519(passphrase?: string): KeyPair {
-  const pair = passphrase
-    ? utils.generateKeyPairSync("ed25519", { passphrase, cipher: "aes256-ctr", rounds: 16 })
-    : utils.generateKeyPairSync("ed25519");
-  return { private: pair.private, public: pair.public };
+  for (;;) {
+    const pair = passphrase
+      ? utils.generateKeyPairSync("ed25519", { passphrase, cipher: "aes256-ctr", rounds: 16 })
+      : utils.generateKeyPairSync("ed25519");
+    if (!(utils.parseKey(pair.public) instanceof Error))
+      return { private: pair.private, public: pair.public };
+  }
 }
 
 export function rsa(bits: number): KeyPair {

@@ -1,0 +1,234 @@
+// ssh-ready's command line: ssh's own flag letters, durations like "90s", and a one-line error naming the
+// flag for every bad input. Produces the engine's options; reads key files, but opens no connection.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { LEVELS, parseDuration, type Level, type WaitForSshOptions } from "../readiness";
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export const HELP = `Usage: ssh-ready [user@]host [options]
+
+Waits until the SSH server on host really answers, then exits 0. Each attempt is
+classified (connection refused, no answer, key not accepted, ...) and shown on
+stderr; the result goes to stdout. Attempts are fast (every ~200 ms) while the
+port refuses, and polite (one connection at a time, 1 s growing to 10 s) once
+sshd answers, so MaxStartups and fail2ban stay quiet.
+
+Levels (--level), weakest first:
+  tcp       the port accepts a TCP connection
+  banner    the server sends an SSH banner (default without -i)
+  auth      the key is accepted and a session runs \`true\` (default with -i)
+  command   a readiness command exits 0; by default \`cloud-init status --wait\`
+            (exit 2, recoverable errors, is ready with a warning; a host
+            without cloud-init is ready)
+
+Options:
+  -p, --port PORT           SSH port (default 22)
+  -l, --login USER          user to log in as (or write user@host)
+  -i, --identity FILE       private key file (OpenSSH or PEM); a passphrase is
+                            read from the SSH_READY_PASSPHRASE variable
+      --level LEVEL         tcp, banner, auth or command (see above)
+      --command CMD         readiness command for --level command
+      --host-key KEY        accept only this host key: a SHA256:... fingerprint
+                            or an OpenSSH public key line; repeatable
+      --timeout DUR         give up after DUR (default 10m)
+      --attempt-timeout DUR limit of each connect, banner and login (default 15s)
+      --command-timeout DUR limit of one run of the command (default 5m)
+  -J, --jump USER@HOST[:PORT]
+                            reach host through this SSH jump host
+      --jump-identity FILE  key for the jump host (default: the -i key)
+      --jump-host-key KEY   accept only this jump host key; repeatable
+      --json                print the result (or the error) as JSON on stdout
+  -q, --quiet               no progress lines on stderr
+  -h, --help                show this help
+  -V, --version             show the version
+
+Durations: 90s, 10m, 1m30s, 500ms, or a number of seconds.
+
+Exit codes: 0 ready; 1 not ready by the deadline (or cloud-init failed);
+2 bad usage or input; 3 host key mismatch; 130 interrupted.
+
+Examples:
+  ssh-ready 20.1.2.3 -l azureuser -i ~/.ssh/id_ed25519 --level command
+  ssh-ready 10.0.0.5 -l azureuser -i key -J azureuser@bastion.example.com
+  ssh-ready 20.1.2.3 -l azureuser -i key --host-key "SHA256:..." --timeout 15m
+`;
+
+export interface CliRequest {
+  help: boolean;
+  version: boolean;
+  json: boolean;
+  quiet: boolean;
+  options: WaitForSshOptions;
+}
+
+/** Where each engine option came from on the command line, to name the flag in the engine's messages. */
+export type FlagNames = Record<string, string>;
+
+function readKeyFile(file: string, flag: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new UsageError(`${flag} ${file}: cannot read the key file (${code})`);
+  }
+}
+
+function duration(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseDuration(value, flag, "s");
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(`[${flag}]`, flag));
+  }
+}
+
+function splitUserHost(text: string, flag: string): { user?: string; host: string; port?: number } {
+  const at = text.lastIndexOf("@");
+  const user = at >= 0 ? text.slice(0, at) : undefined;
+  let host = at >= 0 ? text.slice(at + 1) : text;
+  let port: number | undefined;
+  const bracketed = /^\[(.+)\](?::(.*))?$/.exec(host);
+  const hostPort = /^([^:]+):(.*)$/.exec(host);
+  if (bracketed) {
+    host = bracketed[1];
+    if (bracketed[2] !== undefined) port = parsePort(bracketed[2], flag);
+  } else if (hostPort) {
+    host = hostPort[1];
+    port = parsePort(hostPort[2], flag);
+  }
+  if (user === "") throw new UsageError(`${flag}: the user before "@" is empty`);
+  return { user, host, port };
+}
+
+function parsePort(text: string, flag: string): number {
+  if (!/^\d+$/.test(text))
+    throw new UsageError(`${flag}: port must be a number from 1 to 65535, got "${text}"`);
+  const port = Number(text);
+  if (port < 1 || port > 65535)
+    throw new UsageError(`${flag}: port must be from 1 to 65535, got ${port}`);
+  return port;
+}
+
+/** Parses argv (without node and script). Throws UsageError for bad usage. */
+export function parseCommandLine(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): { request: CliRequest; flags: FlagNames } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        port: { type: "string", short: "p" },
+        login: { type: "string", short: "l" },
+        identity: { type: "string", short: "i" },
+        level: { type: "string" },
+        command: { type: "string" },
+        "host-key": { type: "string", multiple: true },
+        timeout: { type: "string" },
+        "attempt-timeout": { type: "string" },
+        "command-timeout": { type: "string" },
+        jump: { type: "string", short: "J" },
+        "jump-identity": { type: "string" },
+        "jump-host-key": { type: "string", multiple: true },
+        json: { type: "boolean" },
+        quiet: { type: "boolean", short: "q" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
+      },
+    });
+  } catch (error) {
+    const { code, message } = error as Error & { code?: string };
+    const option = /'([^']+)'/.exec(message)?.[1];
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option)
+      throw new UsageError(`unknown option ${option}`);
+    throw new UsageError(message.split("\n")[0]);
+  }
+  const { values: v, positionals } = parsed;
+  const base = { help: !!v.help, version: !!v.version, json: !!v.json, quiet: !!v.quiet };
+  if (v.help || v.version) return { request: { ...base, options: { host: "" } }, flags: {} };
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0
+        ? "missing the host to wait for"
+        : `one host only, got: ${positionals.join(" ")}`,
+    );
+  }
+  const target = splitUserHost(positionals[0], "host");
+  if (target.port !== undefined)
+    throw new UsageError(`host: give the port with -p, not in "${positionals[0]}"`);
+  if (target.user !== undefined && v.login !== undefined && target.user !== v.login) {
+    throw new UsageError(`user given twice: "${target.user}@" and -l ${v.login}`);
+  }
+  if (v.level !== undefined && !LEVELS.includes(v.level as Level)) {
+    throw new UsageError(`--level must be one of ${LEVELS.join(", ")}, got "${v.level}"`);
+  }
+  const flags: FlagNames = {
+    host: "host",
+    port: "-p",
+    username: "-l",
+    privateKey: v.identity !== undefined ? `-i ${v.identity}` : "-i",
+    passphrase: "SSH_READY_PASSPHRASE",
+    level: "--level",
+    command: "--command",
+    hostKey: "--host-key",
+    timeout: "--timeout",
+    attemptTimeout: "--attempt-timeout",
+    commandTimeout: "--command-timeout",
+    "jumpHost.host": "-J",
+    "jumpHost.port": "-J",
+    "jumpHost.username": "-J",
+    "jumpHost.privateKey":
+      v["jump-identity"] !== undefined
+        ? `--jump-identity ${v["jump-identity"]}`
+        : "--jump-identity",
+    "jumpHost.passphrase": "SSH_READY_PASSPHRASE",
+    "jumpHost.hostKey": "--jump-host-key",
+  };
+  const passphrase = env.SSH_READY_PASSPHRASE === "" ? undefined : env.SSH_READY_PASSPHRASE;
+  const options: WaitForSshOptions = {
+    host: target.host,
+    port: v.port === undefined ? undefined : parsePort(v.port, "-p"),
+    username: v.login ?? target.user,
+    privateKey: v.identity === undefined ? undefined : readKeyFile(v.identity, "-i"),
+    passphrase: v.identity === undefined ? undefined : passphrase,
+    level: v.level as Level | undefined,
+    command: v.command,
+    hostKey: v["host-key"],
+    timeout: duration(v.timeout, "--timeout"),
+    attemptTimeout: duration(v["attempt-timeout"], "--attempt-timeout"),
+    commandTimeout: duration(v["command-timeout"], "--command-timeout"),
+  };
+  if (v.jump !== undefined) {
+    const jump = splitUserHost(v.jump, "-J");
+    if (jump.user === undefined)
+      throw new UsageError(`-J ${v.jump}: give the jump host's user as USER@HOST`);
+    options.jumpHost = {
+      host: jump.host,
+      port: jump.port,
+      username: jump.user,
+      privateKey:
+        v["jump-identity"] === undefined
+          ? undefined
+          : readKeyFile(v["jump-identity"], "--jump-identity"),
+      passphrase: v["jump-identity"] === undefined ? undefined : passphrase,
+      hostKey: v["jump-host-key"],
+    };
+  } else if (v["jump-identity"] !== undefined || v["jump-host-key"] !== undefined) {
+    throw new UsageError("--jump-identity and --jump-host-key need -J USER@HOST");
+  }
+  return { request: { ...base, options }, flags };
+}
+
+/** Rewrites an engine message's "[option]" names into the flags the user typed. */
+export function nameFlags(message: string, flags: FlagNames): string {
+  return message.replace(/\[([\w.]+)\]/g, (whole, name: string) => flags[name] ?? whole);
+}

@@ -1,0 +1,125 @@
+// The ssh-ready command: parse the command line, run the engine, print progress on stderr and the result on
+// stdout, exit 0 ready / 1 not ready / 2 bad input / 3 host key mismatch / 130 interrupted.
+import { formatDuration, SshNotReadyError, waitForSsh, type SshReadyResult } from "../readiness";
+import { HELP, nameFlags, parseCommandLine, UsageError, type FlagNames } from "./args";
+import { ProgressPrinter } from "./progress";
+
+export const EXIT = {
+  ready: 0,
+  notReady: 1,
+  usage: 2,
+  hostKeyMismatch: 3,
+  interrupted: 130,
+} as const;
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** Aborting it interrupts the wait (SIGINT/SIGTERM in the real command). */
+  signal?: AbortSignal;
+  version?: string;
+}
+
+class Interrupted extends Error {}
+
+/** Runs ssh-ready with `argv` (without node and the script). Resolves with the exit code. */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let flags: FlagNames = {};
+  let json = false;
+  try {
+    const parsed = parseCommandLine(argv, io.env);
+    flags = parsed.flags;
+    const { request } = parsed;
+    json = request.json;
+    if (request.help) {
+      io.stdout(HELP);
+      return EXIT.ready;
+    }
+    if (request.version) {
+      io.stdout(`${io.version ?? "unknown"}\n`);
+      return EXIT.ready;
+    }
+    const progress = new ProgressPrinter((line) => io.stderr(`${line}\n`));
+    const controller = new AbortController();
+    io.signal?.addEventListener("abort", () => controller.abort(new Interrupted("interrupted")), {
+      once: true,
+    });
+    const started = performance.now();
+    try {
+      const result = await waitForSsh({
+        ...request.options,
+        signal: controller.signal,
+        onAttempt: request.quiet ? undefined : progress.onAttempt,
+      });
+      io.stdout(json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result));
+      return EXIT.ready;
+    } catch (error) {
+      if (error instanceof Interrupted) {
+        io.stderr(`ssh-ready: interrupted after ${formatDuration(performance.now() - started)}\n`);
+        if (json)
+          io.stdout(
+            `${JSON.stringify({ error: { name: "Interrupted", message: "interrupted" } }, null, 2)}\n`,
+          );
+        return EXIT.interrupted;
+      }
+      throw error;
+    }
+  } catch (error) {
+    if (error instanceof SshNotReadyError) {
+      io.stderr(`ssh-ready: ${error.message}\n`);
+      if (json) io.stdout(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);
+      return error.code === "HOST_KEY_MISMATCH" ? EXIT.hostKeyMismatch : EXIT.notReady;
+    }
+    if (error instanceof UsageError || error instanceof TypeError || error instanceof RangeError) {
+      const message = nameFlags(error.message, flags);
+      io.stderr(
+        `ssh-ready: ${message}\n${error instanceof UsageError ? "Try 'ssh-ready --help'.\n" : ""}`,
+      );
+      if (json)
+        io.stdout(`${JSON.stringify({ error: { name: "UsageError", message } }, null, 2)}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
+
+function formatResult(r: SshReadyResult): string {
+  const who = r.username ? `${r.username}@` : "";
+  const lines = [
+    `ready: ${who}${r.host}:${r.port} at level ${r.level} after ${formatDuration(r.waitedMs)} (${r.attempts} attempt${r.attempts === 1 ? "" : "s"})`,
+  ];
+  if (r.serverBanner) lines.push(`banner: ${r.serverBanner}`);
+  if (r.hostKeyFingerprint)
+    lines.push(`host key: ${r.hostKey?.split(" ")[0]} ${r.hostKeyFingerprint}`);
+  if (r.knownHostsLine) lines.push(`known_hosts: ${r.knownHostsLine}`);
+  for (const warning of r.warnings) lines.push(`warning: ${warning}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** The real command: process streams, SIGINT/SIGTERM, exit code. */
+export function main(): void {
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { version } = require("../../../package.json") as { version: string };
+  run(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+    signal: controller.signal,
+    version,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(
+        `ssh-ready: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`,
+      );
+      process.exitCode = 70;
+    },
+  );
+}

@@ -1,0 +1,197 @@
+// Bad input gets a clear error naming the option, before any network traffic.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { waitForSsh } from "../../components/readiness";
+import { resolveOptions, type WaitForSshOptions } from "../../components/readiness/options";
+import { silentServer, type Listening } from "../support/bad-servers";
+import { ed25519, rsa, sshKeygen } from "../support/keys";
+
+const user = ed25519();
+
+describe("input validation", () => {
+  let server: Listening;
+  before(async () => {
+    server = await silentServer();
+  });
+  after(() => server.close());
+
+  /** Asserts waitForSsh rejects with this error and opened no connection to a listening server. */
+  async function rejects(options: Partial<WaitForSshOptions>, name: string, message: string) {
+    const lookups: string[] = [];
+    await assert.rejects(
+      waitForSsh({
+        host: "127.0.0.1",
+        port: server.port,
+        timeout: "2s",
+        lookup: ((hostname: string) => lookups.push(hostname)) as never,
+        ...options,
+      } as WaitForSshOptions),
+      { name, message },
+    );
+    assert.equal(server.connections(), 0, "no connection before the input is valid");
+    assert.deepEqual(lookups, [], "no name lookup before the input is valid");
+  }
+
+  it("rejects an empty or malformed host", async () => {
+    await rejects({ host: "" }, "TypeError", "[host] must be a host name or IP address");
+    await rejects(
+      { host: "bad host!" },
+      "TypeError",
+      '[host] is not a valid host name or IP address: "bad host!"',
+    );
+  });
+
+  it("rejects a port outside 1–65535 or not an integer", async () => {
+    await rejects({ port: 0 }, "RangeError", "[port] must be from 1 to 65535, got 0");
+    await rejects({ port: 65536 }, "RangeError", "[port] must be from 1 to 65535, got 65536");
+    await rejects({ port: 22.5 }, "TypeError", "[port] must be an integer from 1 to 65535");
+  });
+
+  it("rejects level auth without a key", async () => {
+    await rejects(
+      { level: "auth", username: "u" },
+      "TypeError",
+      '[privateKey] is required for level "auth"',
+    );
+  });
+
+  it("rejects an unknown level", async () => {
+    await rejects(
+      { level: "ping" as never },
+      "TypeError",
+      '[level] must be one of tcp, banner, auth, command, got "ping"',
+    );
+  });
+
+  it("rejects a missing user name at level auth", async () => {
+    await rejects({ privateKey: user.private }, "TypeError", "[username] must be a user name");
+  });
+
+  it("rejects a malformed key without echoing it", async () => {
+    await rejects(
+      {
+        username: "u",
+        privateKey:
+          "-----BEGIN OPENSSH PRIVATE KEY-----\nnot really\n-----END OPENSSH PRIVATE KEY-----\n",
+      },
+      "TypeError",
+      "[privateKey] is not a private key in OpenSSH or PEM format",
+    );
+  });
+
+  it("rejects a public key given as the private key", async () => {
+    await rejects(
+      { username: "u", privateKey: user.public },
+      "TypeError",
+      "[privateKey] holds a public key; give the private key",
+    );
+  });
+
+  it("rejects an encrypted key without a passphrase", async () => {
+    await rejects(
+      { username: "u", privateKey: ed25519("correct horse").private },
+      "TypeError",
+      "[privateKey] is encrypted: give its passphrase in [passphrase]",
+    );
+    await rejects(
+      {
+        username: "u",
+        privateKey: sshKeygen("rsa", { pem: true, passphrase: "correct horse" }).private,
+      },
+      "TypeError",
+      "[privateKey] is encrypted: give its passphrase in [passphrase]",
+    );
+  });
+
+  it("rejects a wrong passphrase", async () => {
+    await rejects(
+      { username: "u", privateKey: ed25519("correct horse").private, passphrase: "battery staple" },
+      "TypeError",
+      "[passphrase] does not decrypt [privateKey] (wrong passphrase?)",
+    );
+  });
+
+  it("rejects RSA keys under 2048 bits", async () => {
+    await rejects(
+      { username: "u", privateKey: rsa(1024).private },
+      "RangeError",
+      "[privateKey] is a 1024-bit RSA key; servers refuse RSA keys under 2048 bits",
+    );
+  });
+
+  it("rejects negative, zero or unparsable durations", async () => {
+    await rejects({ timeout: -1 }, "RangeError", "[timeout] must not be negative, got -1");
+    await rejects({ attemptTimeout: 0 }, "RangeError", "[attemptTimeout] must be longer than zero");
+    await rejects(
+      { timeout: "soon" },
+      "TypeError",
+      '[timeout] is not a duration: "soon" (write e.g. "90s", "10m", "1m30s" or a number of milliseconds)',
+    );
+  });
+
+  it("rejects a host key pin that is neither a fingerprint nor a key line", async () => {
+    await rejects(
+      { username: "u", privateKey: user.private, hostKey: ["SHA256:abc"] },
+      "TypeError",
+      '[hostKey] entry 1 is neither a SHA256: fingerprint nor an OpenSSH public key line: "SHA256:abc"',
+    );
+  });
+
+  it("rejects a pin at a level that never sees the host key", async () => {
+    await rejects(
+      { level: "banner", hostKey: ed25519().public },
+      "TypeError",
+      '[hostKey] is checked during login: use level "auth" or "command", not "banner"',
+    );
+  });
+
+  it("rejects a command below level command", async () => {
+    await rejects(
+      { username: "u", privateKey: user.private, command: "true" },
+      "TypeError",
+      '[command] needs level "command", not "auth"',
+    );
+  });
+
+  it("rejects a jump host without a user, naming the nested option", async () => {
+    await rejects(
+      { username: "u", privateKey: user.private, jumpHost: { host: "127.0.0.1" } as never },
+      "TypeError",
+      "[jumpHost.username] must be a user name",
+    );
+  });
+});
+
+describe("accepted keys", () => {
+  it("reads OpenSSH and PEM keys of every accepted type", () => {
+    for (const key of [
+      sshKeygen("ed25519").private,
+      sshKeygen("ecdsa").private,
+      sshKeygen("rsa").private,
+      sshKeygen("rsa", { pem: true }).private,
+      sshKeygen("ed25519", { passphrase: "correct horse" }).private,
+    ]) {
+      // The passphrase is used only by the encrypted key.
+      const opts = resolveOptions({
+        host: "h",
+        username: "u",
+        privateKey: key,
+        passphrase: "correct horse",
+      });
+      assert.equal(opts.level, "auth");
+    }
+  });
+
+  it("defaults to level auth with a key and banner without", () => {
+    assert.equal(resolveOptions({ host: "h" }).level, "banner");
+    assert.equal(
+      resolveOptions({ host: "h", username: "u", privateKey: user.private }).level,
+      "auth",
+    );
+  });
+
+  it("keeps no key text in the resolved options", () => {
+    const opts = resolveOptions({ host: "h", username: "u", privateKey: user.private });
+    assert.ok(!JSON.stringify(opts).includes(user.private.split("\n")[1]));
+  });
+});

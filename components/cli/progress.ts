@@ -1,6 +1,12 @@
 // Progress lines on stderr: one line when the attempts' outcome changes, a reminder every few seconds while
 // it does not, and the host key when first seen. "+3.2s attempt 14: connection refused — sshd not listening yet"
-import { CLASS_INFO, formatDuration, type AttemptEvent } from "../readiness";
+import {
+  CLASS_INFO,
+  CLOUD_INIT_COMMAND,
+  formatDuration,
+  type AttemptEvent,
+  type CommandStartEvent,
+} from "../readiness";
 
 const REPEAT_EVERY_MS = 5000;
 
@@ -13,8 +19,16 @@ export class ProgressPrinter {
 
   constructor(private readonly write: (line: string) => void) {}
 
+  onCommandStart = (event: CommandStartEvent): void => {
+    const at = elapsed(event.elapsedMs);
+    this.write(
+      `${at} attempt ${event.attempt}: logged in; waiting for ${describeCommand(event.command)}`,
+    );
+    this.lastKind = undefined;
+  };
+
   onAttempt = (event: AttemptEvent): void => {
-    const at = `+${(event.elapsedMs / 1000).toFixed(1)}s`;
+    const at = elapsed(event.elapsedMs);
     const jump = event.hop === "jump" ? "jump host: " : "";
     if (event.hostKeyFingerprint && event.hostKeyFingerprint !== this.lastFingerprint) {
       this.lastFingerprint = event.hostKeyFingerprint;
@@ -22,6 +36,7 @@ export class ProgressPrinter {
         `${at} host key ${event.hostKeyFingerprint}${event.serverBanner ? ` (${event.serverBanner})` : ""}`,
       );
     }
+    if (event.cutByDeadline) return;
     if (event.outcome === "ready") {
       this.write(`${at} attempt ${event.attempt}: ready — ${event.detail}`);
       return;
@@ -46,4 +61,13 @@ export class ProgressPrinter {
       );
     }
   };
+}
+
+function describeCommand(command: string): string {
+  return command === CLOUD_INIT_COMMAND ? "`cloud-init status --wait`" : `\`${command}\``;
+}
+
+/** "+3.2s", rounded down like formatDuration so the lines agree with the final result. */
+function elapsed(ms: number): string {
+  return `+${(Math.floor(ms / 100) / 10).toFixed(1)}s`;
 }

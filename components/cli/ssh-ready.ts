@@ -51,6 +51,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         ...request.options,
         signal: controller.signal,
         onAttempt: request.quiet ? undefined : progress.onAttempt,
+        onCommandStart: request.quiet ? undefined : progress.onCommandStart,
       });
       io.stdout(json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result));
       return EXIT.ready;

@@ -17,6 +17,8 @@ export interface AttemptOutcome {
   detail: string;
   /** Waiting longer cannot help. */
   fatal: boolean;
+  /** A time limit shortened by the overall deadline ended it: it says nothing about the server. */
+  cutByDeadline?: boolean;
   banner?: string;
   hostKey?: HostKeyInfo;
   /** Every host key presented during the attempt, in order (two when a confirmation login saw another key). */
@@ -33,7 +35,12 @@ export interface AttemptContext {
   jump?: JumpSession;
   /** Host key algorithms to offer; undefined for ssh2's defaults. */
   hostKeyAlgorithms?: string[];
+  /** Called when the readiness command starts on the server (after login). */
+  onCommandStart?: () => void;
 }
+
+/** A time limit that ends this close to the overall deadline was set by the deadline, not by attemptTimeout. */
+const DEADLINE_SLACK_MS = 10;
 
 export type AttemptFunction = (
   opts: ResolvedOptions,
@@ -75,6 +82,7 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
       opts.level === "auth"
         ? phaseMs()
         : Math.max(1, Math.min(opts.commandTimeoutMs, until - performance.now()));
+    if (opts.level === "command") ctx.onCommandStart?.();
     const run = await runCommand(client, command, state, commandMs, ctx.signal, resources);
     const outcome = judgeCommand(opts, state, run.exitCode, run.output);
     if (!outcome.ok || opts.level !== "command") return outcome;
@@ -83,7 +91,7 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
     resources.closeAll();
     const confirm = await runAttempt(
       { ...opts, level: "auth" },
-      { ...ctx, remainingMs: until - performance.now() },
+      { ...ctx, remainingMs: until - performance.now(), onCommandStart: undefined },
     );
     const hostKeysSeen = [...outcome.hostKeysSeen, ...confirm.hostKeysSeen];
     if (!confirm.ok)
@@ -102,6 +110,7 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
       failure: error.failure,
       detail: error.message,
       fatal: error.fatal,
+      cutByDeadline: error.timedOut && until - performance.now() < DEADLINE_SLACK_MS,
       banner: state.banner,
       hostKey: state.hostKey,
       hostKeysSeen: state.hostKey ? [state.hostKey] : [],

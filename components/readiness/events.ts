@@ -20,6 +20,11 @@ export interface AttemptEvent {
   timestamp: number;
   /** One line on what happened: "connect ECONNREFUSED 127.0.0.1:2222". */
   detail: string;
+  /**
+   * The overall deadline cut this attempt short: its outcome says nothing about the server, and it is left out
+   * of the failure counts.
+   */
+  cutByDeadline?: boolean;
   /** Pause before the next attempt, in ms; absent on the last attempt. */
   nextDelayMs?: number;
   /** The server's identification line, when it sent one. */
@@ -28,6 +33,14 @@ export interface AttemptEvent {
   hostKeyFingerprint?: string;
   /** Exit code of the readiness command, when it ran (null: no exit status). */
   exitCode?: number | null;
+}
+
+/** The readiness command started on the server (it may run for minutes, e.g. while cloud-init works). */
+export interface CommandStartEvent {
+  attempt: number;
+  /** ms since the wait started. */
+  elapsedMs: number;
+  command: string;
 }
 
 /** What `waitForSsh` resolves with. */

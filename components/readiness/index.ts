@@ -8,7 +8,7 @@ export {
   DEFAULT_ATTEMPT_TIMEOUT_MS,
   DEFAULT_COMMAND_TIMEOUT_MS,
 } from "./options";
-export type { AttemptEvent, SshReadyResult } from "./events";
+export type { AttemptEvent, CommandStartEvent, SshReadyResult } from "./events";
 export { SshNotReadyError, HostKeyMismatchError } from "./errors";
 export type { SshNotReadyCode, LastFailure } from "./errors";
 export type { FailureClass, Phase } from "./classify";

@@ -2,7 +2,7 @@
 // error, before any network traffic.
 import type { LookupFunction } from "node:net";
 import type { ParsedKey } from "ssh2";
-import type { AttemptEvent } from "./events";
+import type { AttemptEvent, CommandStartEvent } from "./events";
 import type { Clock } from "./clock";
 import { parseDuration } from "./duration";
 import { HostKeyPin, isValidHost } from "./host-key";
@@ -73,6 +73,8 @@ export interface WaitForSshOptions {
   signal?: AbortSignal;
   /** Called after every attempt, with its outcome. Never receives secrets. */
   onAttempt?: (event: AttemptEvent) => void;
+  /** Called when the readiness command starts on the server, which may then take minutes. */
+  onCommandStart?: (event: CommandStartEvent) => void;
   /** Retry pacing. Defaults to `DEFAULT_SCHEDULE` (fast 200 ms while refused, polite 1 s → 10 s otherwise). */
   schedule?: Partial<ScheduleOptions>;
   /** Name resolution, as `net.connect`'s `lookup`. Defaults to the system resolver (`dns.lookup`). */

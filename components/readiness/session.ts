@@ -187,7 +187,7 @@ function classifyClientError(
   }
   switch (err.level) {
     case "client-authentication":
-      return state.fail("auth-rejected", `the server did not accept the key (${err.message})`);
+      return state.fail("auth-rejected", "the server rejected the key");
     case "client-socket": {
       const failure = classifySocketError(err as NodeJS.ErrnoException) ?? "reset";
       return failure === "reset" ? state.closed() : state.fail(failure, err.message);

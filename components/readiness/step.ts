@@ -4,6 +4,9 @@ import type { FailureClass, Phase } from "./classify";
 
 /** Why one attempt ended without success. `detail` is one line and never contains secrets. */
 export class AttemptFailure extends Error {
+  /** Set when a time limit ended the step, rather than an answer from the server. */
+  timedOut = false;
+
   constructor(
     readonly failure: FailureClass,
     readonly reached: Phase,
@@ -65,7 +68,9 @@ export function step<T>(
     const timer = setTimeout(() => {
       if (done) return;
       finish();
-      reject(onTimeout());
+      const error = onTimeout();
+      if (error instanceof AttemptFailure) error.timedOut = true;
+      reject(error);
     }, timeoutMs);
     if (signal?.aborted) return onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });

@@ -10,7 +10,7 @@ import {
   type LastFailure,
   type SshNotReadyCode,
 } from "./errors";
-import type { AttemptEvent, SshReadyResult } from "./events";
+import type { AttemptEvent, CommandStartEvent, SshReadyResult } from "./events";
 import { HOST_KEY_TYPES, hostKeyAlgorithmsFor, knownHostsLine, type HostKeyInfo } from "./host-key";
 import { resolveOptions, type ResolvedOptions, type WaitForSshOptions } from "./options";
 import { RetrySchedule } from "./schedule";
@@ -29,6 +29,7 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshReadyRe
     clock: options.clock ?? systemClock,
     signal: options.signal,
     onAttempt: options.onAttempt,
+    onCommandStart: options.onCommandStart,
     attempt: runAttempt,
   });
 }
@@ -37,6 +38,7 @@ export interface WaitDependencies {
   clock: Clock;
   signal?: AbortSignal;
   onAttempt?: (event: AttemptEvent) => void;
+  onCommandStart?: (event: CommandStartEvent) => void;
   attempt: AttemptFunction;
 }
 
@@ -57,6 +59,7 @@ export async function runWait(
   let furthest: Phase = "connect";
   let attempts = 0;
   let lastOutput: string | undefined;
+  let lastCounted: AttemptOutcome | undefined;
 
   const fail = (code: SshNotReadyCode, outcome: AttemptOutcome): SshNotReadyError => {
     const last: LastFailure = {
@@ -107,6 +110,12 @@ export async function runWait(
         remainingMs: deadline - clock.now(),
         jump,
         hostKeyAlgorithms: hostKeyAlgorithmsFor(opts.pin, excludedKeyTypes),
+        onCommandStart: () =>
+          deps.onCommandStart?.({
+            attempt: attempts,
+            elapsedMs: clock.now() - start,
+            command: opts.command,
+          }),
       });
       if (outcome.hop === "target" && phaseRank(outcome.reached) > phaseRank(furthest))
         furthest = outcome.reached;
@@ -126,6 +135,7 @@ export async function runWait(
         serverBanner: outcome.banner,
         hostKeyFingerprint: outcome.hostKey?.fingerprint,
         exitCode: outcome.exitCode,
+        cutByDeadline: outcome.cutByDeadline,
       };
 
       if (outcome.ok) {
@@ -133,7 +143,12 @@ export async function runWait(
         return result(opts, outcome, seenKeys, attempts, clock.now() - start, clock.date());
       }
       const failure = outcome.failure ?? "timeout";
+      if (outcome.cutByDeadline && lastCounted) {
+        deps.onAttempt?.(event);
+        throw fail("SSH_NOT_READY", lastCounted);
+      }
       counts[failure] = (counts[failure] ?? 0) + 1;
+      lastCounted = outcome;
 
       // A fingerprint pin does not say which key type it is for: a mismatch on one type means "not this
       // type", so the other types are tried before the mismatch is final. Full-key pins are final at once.

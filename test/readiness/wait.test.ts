@@ -296,4 +296,20 @@ describe("runWait", () => {
       /^sshd on 203\.0\.113\.7:22 never accepted the key for user "azureuser": \d+ × key not accepted, \d+ × connection refused over 5\.0s/,
     );
   });
+
+  it("leaves an attempt cut short by the deadline out of the counts and the last error", async () => {
+    const { promise, events } = await waitWith({ level: "banner", timeout: 3000 }, (n) =>
+      n < 3
+        ? failed("reset", "banner", { detail: "connection closed before the SSH banner" })
+        : failed("no-banner", "banner", {
+            detail: "connected, but no SSH banner within 1ms",
+            cutByDeadline: true,
+          }),
+    );
+    const error = await promise.catch((e: unknown) => e);
+    assert.ok(error instanceof SshNotReadyError);
+    assert.deepEqual(error.counts, { reset: 2 });
+    assert.equal(error.last.detail, "connection closed before the SSH banner");
+    assert.equal(events.at(-1)?.cutByDeadline, true);
+  });
 });

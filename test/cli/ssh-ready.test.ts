@@ -1,0 +1,332 @@
+// The ssh-ready command as a user runs it: a real process, real servers, exit codes, stdout and stderr.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { ssh2Server, stallingServer, type InProcessSsh } from "../support/bad-servers";
+import { BootSimulator } from "../support/boot-simulator";
+import { ed25519, sshKeygen } from "../support/keys";
+import { freePort, opensshSkipReason } from "../support/openssh";
+
+const root = resolve(__dirname, "../../..");
+const bin = join(root, "bin", "ssh-ready.js");
+const dir = mkdtempSync(join(tmpdir(), "ssh-ready-cli-"));
+
+function keyFile(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text, { mode: 0o600 });
+  return file;
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  exitedAt: number;
+}
+
+function sshReady(
+  args: string[],
+  options: {
+    env?: NodeJS.ProcessEnv;
+    command?: string[];
+    onSpawn?: (kill: (signal: NodeJS.Signals) => void) => void;
+  } = {},
+): Promise<Run> {
+  const [file, ...pre] = options.command ?? [process.execPath, bin];
+  const child = spawn(file, [...pre, ...args], {
+    cwd: root,
+    env: { ...process.env, SSH_READY_PASSPHRASE: "", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  options.onSpawn?.((signal) => child.kill(signal));
+  return new Promise((done) =>
+    child.on("close", (code) => done({ code, stdout, stderr, exitedAt: performance.now() })),
+  );
+}
+
+const user = ed25519();
+const userKey = keyFile("id_ed25519", user.private);
+
+describe("ssh-ready", () => {
+  it("prints its help and exits 0", async () => {
+    const run = await sshReady(["--help"]);
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /^Usage: ssh-ready \[user@\]host \[options\]/);
+    assert.match(run.stdout, /Exit codes: 0 ready; 1 not ready by the deadline/);
+  });
+
+  describe("bad input: one line naming the input, exit 2, no connection", () => {
+    const encrypted = keyFile(
+      "encrypted",
+      sshKeygen("ed25519", { passphrase: "s3cret-pass" }).private,
+    );
+    const cases: [string, string[], RegExp, NodeJS.ProcessEnv?][] = [
+      ["unknown flag", ["host", "--bogus"], /^ssh-ready: unknown option --bogus\n/],
+      ["no host", [], /^ssh-ready: missing the host to wait for\n/],
+      [
+        "bad host",
+        ["bad host!"],
+        /^ssh-ready: host is not a valid host name or IP address: "bad host!"\n/,
+      ],
+      [
+        "port out of range",
+        ["h", "-p", "70000"],
+        /^ssh-ready: -p: port must be from 1 to 65535, got 70000\n/,
+      ],
+      [
+        "port not a number",
+        ["h", "-p", "ssh"],
+        /^ssh-ready: -p: port must be a number from 1 to 65535, got "ssh"\n/,
+      ],
+      [
+        "unparsable duration",
+        ["h", "--timeout", "soon"],
+        /^ssh-ready: --timeout is not a duration: "soon"/,
+      ],
+      [
+        "negative duration",
+        ["h", "--timeout=-5s"],
+        /^ssh-ready: --timeout must not be negative, got "-5s"\n/,
+      ],
+      [
+        "unreadable key file",
+        ["h", "-l", "u", "-i", "/nonexistent/key"],
+        /^ssh-ready: -i \/nonexistent\/key: cannot read the key file \(ENOENT\)\n/,
+      ],
+      [
+        "malformed key",
+        ["h", "-l", "u", "-i", keyFile("junk", "not a key\n")],
+        /^ssh-ready: -i \S+junk is not a private key in OpenSSH or PEM format\n$/,
+      ],
+      [
+        "encrypted key without passphrase",
+        ["h", "-l", "u", "-i", encrypted],
+        /^ssh-ready: -i \S+encrypted is encrypted: give its passphrase in SSH_READY_PASSPHRASE\n$/,
+      ],
+      [
+        "wrong passphrase",
+        ["h", "-l", "u", "-i", encrypted],
+        /^ssh-ready: SSH_READY_PASSPHRASE does not decrypt -i \S+encrypted \(wrong passphrase\?\)\n$/,
+        { SSH_READY_PASSPHRASE: "nope" },
+      ],
+      [
+        "level auth without a key",
+        ["h", "--level", "auth", "-l", "u"],
+        /^ssh-ready: -i is required for level "auth"\n$/,
+      ],
+      [
+        "unknown level",
+        ["h", "--level", "ping"],
+        /^ssh-ready: --level must be one of tcp, banner, auth, command, got "ping"\n/,
+      ],
+      [
+        "bad pin",
+        ["h", "-l", "u", "-i", userKey, "--host-key", "SHA256:short"],
+        /^ssh-ready: --host-key entry 1 is neither a SHA256: fingerprint nor an OpenSSH public key line: "SHA256:short"\n$/,
+      ],
+    ];
+    for (const [name, args, message, env] of cases) {
+      it(name, async () => {
+        const run = await sshReady(args, { env });
+        assert.equal(run.code, 2, run.stderr);
+        assert.match(run.stderr, message);
+        assert.equal(run.stdout, "");
+        assert.ok(!run.stderr.includes("s3cret-pass"));
+      });
+    }
+  });
+
+  it("exits 1 at the deadline with classified progress on stderr and the reason", async () => {
+    const port = await freePort();
+    const run = await sshReady(["127.0.0.1", "-p", String(port), "--timeout", "1.5"]);
+    assert.equal(run.code, 1);
+    assert.equal(run.stdout, "");
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `^\\+0\\.\\ds attempt 1: connection refused — sshd not listening yet \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\)\n`,
+      ),
+    );
+    assert.match(
+      run.stderr,
+      /\nssh-ready: sshd on 127\.0\.0\.1:\d+ never answered: \d+ × connection refused over 1\.5s \(port closed/,
+    );
+  });
+
+  it("prints the error with its counts as JSON with --json", async () => {
+    const run = await sshReady([
+      "127.0.0.1",
+      "-p",
+      String(await freePort()),
+      "--timeout",
+      "1",
+      "--json",
+      "-q",
+    ]);
+    assert.equal(run.code, 1);
+    const { error } = JSON.parse(run.stdout);
+    assert.equal(error.code, "SSH_NOT_READY");
+    assert.equal(error.counts.refused, error.attempts);
+    assert.equal(error.last.class, "refused");
+    assert.doesNotMatch(run.stderr, /attempt 1/); // -q
+  });
+
+  describe("against an SSH server", () => {
+    let ssh: InProcessSsh;
+    before(async () => {
+      ssh = await ssh2Server({
+        onClient: (client) => {
+          client.on("authentication", (ctx) => ctx.accept());
+          client.on("ready", () =>
+            client.on("session", (accept) =>
+              accept().on("exec", (acceptExec) => {
+                const stream = acceptExec();
+                stream.exit(0);
+                stream.end();
+              }),
+            ),
+          );
+        },
+      });
+    });
+    after(() => ssh.close());
+
+    it("exits 0 and prints the banner, the host key and a known_hosts line", async () => {
+      const run = await sshReady([
+        `azureuser@127.0.0.1`,
+        "-p",
+        String(ssh.port),
+        "-i",
+        userKey,
+        "--host-key",
+        ssh.hostKeyPublic,
+      ]);
+      assert.equal(run.code, 0, run.stderr);
+      const lines = run.stdout.trim().split("\n");
+      assert.match(
+        lines[0],
+        new RegExp(
+          `^ready: azureuser@127\\.0\\.0\\.1:${ssh.port} at level auth after \\d+ms \\(1 attempt\\)$`,
+        ),
+      );
+      assert.match(lines[1], /^banner: SSH-2\.0-ssh2js/);
+      assert.match(lines[2], /^host key: ssh-ed25519 SHA256:[A-Za-z0-9+/]{43}$/);
+      assert.equal(lines[3], `known_hosts: [127.0.0.1]:${ssh.port} ${ssh.hostKeyPublic}`);
+    });
+
+    it("prints the result as JSON with --json", async () => {
+      const run = await sshReady([
+        "127.0.0.1",
+        "-p",
+        String(ssh.port),
+        "-l",
+        "azureuser",
+        "-i",
+        userKey,
+        "--json",
+      ]);
+      assert.equal(run.code, 0, run.stderr);
+      const result = JSON.parse(run.stdout);
+      assert.equal(result.username, "azureuser");
+      assert.equal(result.hostKey, ssh.hostKeyPublic);
+      assert.equal(result.level, "auth");
+    });
+
+    it("exits 3 on a host key mismatch", async () => {
+      const run = await sshReady([
+        "127.0.0.1",
+        "-p",
+        String(ssh.port),
+        "-l",
+        "u",
+        "-i",
+        userKey,
+        "--host-key",
+        ed25519().public,
+      ]);
+      assert.equal(run.code, 3);
+      assert.match(
+        run.stderr,
+        /ssh-ready: host key mismatch on 127\.0\.0\.1:\d+: the server presented ssh-ed25519 SHA256:/,
+      );
+    });
+  });
+
+  it("exits 130 on SIGINT and SIGTERM, closing its connection", async () => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      const server = await stallingServer();
+      try {
+        const run = await sshReady(
+          ["127.0.0.1", "-p", String(server.port), "-l", "u", "-i", userKey],
+          {
+            onSpawn: (kill) => {
+              const poll = setInterval(() => {
+                if (server.connections() > 0) {
+                  clearInterval(poll);
+                  kill(signal);
+                }
+              }, 20);
+            },
+          },
+        );
+        assert.equal(run.code, 130, run.stderr);
+        assert.match(run.stderr, /ssh-ready: interrupted after /);
+        assert.equal(server.open(), 0);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  it(
+    "npx ssh-ready --level command waits through a simulated boot and exits 0 within 0.5 s of cloud-init finishing",
+    { skip: opensshSkipReason() },
+    async (t) => {
+      const vm = await BootSimulator.create();
+      try {
+        const run = sshReady(
+          [
+            "127.0.0.1",
+            "-p",
+            String(vm.port),
+            "-l",
+            vm.user,
+            "-i",
+            userKey,
+            "--level",
+            "command",
+            "--timeout",
+            "60s",
+          ],
+          { command: ["npx", "--no-install", "ssh-ready"] },
+        );
+        await vm.boot(user.public);
+        const done = await run;
+        assert.equal(done.code, 0, done.stderr);
+        const cloudInitDone = vm.at["cloud-init-done"]!;
+        t.diagnostic(
+          `exited ${(done.exitedAt - cloudInitDone).toFixed(0)} ms after cloud-init finished`,
+        );
+        assert.ok(done.exitedAt > cloudInitDone, "never before cloud-init finished");
+        assert.ok(
+          done.exitedAt - cloudInitDone < 500,
+          `exited ${(done.exitedAt - cloudInitDone).toFixed(0)} ms after cloud-init finished`,
+        );
+        assert.match(done.stderr, /connection refused — sshd not listening yet/);
+        assert.match(done.stderr, /key not accepted — authorized_keys not written yet/);
+        assert.match(done.stderr, /attempt \d+: logged in; waiting for `cloud-init status --wait`\n/);
+        assert.match(done.stdout, /^ready: .* at level command after /);
+        assert.match(done.stdout, /\nwarning: the host key changed during the wait: /);
+      } finally {
+        await vm.dispose();
+      }
+    },
+  );
+});

@@ -321,7 +321,10 @@ describe("ssh-ready", () => {
         );
         assert.match(done.stderr, /connection refused — sshd not listening yet/);
         assert.match(done.stderr, /key not accepted — authorized_keys not written yet/);
-        assert.match(done.stderr, /attempt \d+: logged in; waiting for `cloud-init status --wait`\n/);
+        assert.match(
+          done.stderr,
+          /attempt \d+: logged in; waiting for `cloud-init status --wait`\n/,
+        );
         assert.match(done.stdout, /^ready: .* at level command after /);
         assert.match(done.stdout, /\nwarning: the host key changed during the wait: /);
       } finally {

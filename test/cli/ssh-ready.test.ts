@@ -33,6 +33,8 @@ function sshReady(
     env?: NodeJS.ProcessEnv;
     command?: string[];
     onSpawn?: (kill: (signal: NodeJS.Signals) => void) => void;
+    /** Called at the first line on stderr: the command is running. */
+    onFirstOutput?: () => void;
   } = {},
 ): Promise<Run> {
   const [file, ...pre] = options.command ?? [process.execPath, bin];
@@ -44,7 +46,10 @@ function sshReady(
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  child.stderr.setEncoding("utf8").on("data", (c: string) => {
+    if (stderr === "") options.onFirstOutput?.();
+    stderr += c;
+  });
   options.onSpawn?.((signal) => child.kill(signal));
   return new Promise((done) =>
     child.on("close", (code) => done({ code, stdout, stderr, exitedAt: performance.now() })),
@@ -305,8 +310,11 @@ describe("ssh-ready", () => {
             "--timeout",
             "60s",
           ],
-          { command: ["npx", "--no-install", "ssh-ready"] },
+          { command: ["npx", "--no-install", "ssh-ready"], onFirstOutput: () => started() },
         );
+        // npx takes a while to start in a fresh clone: the VM boots once the command is waiting.
+        let started: () => void = () => undefined;
+        await new Promise<void>((resolve) => (started = resolve));
         await vm.boot(user.public);
         const done = await run;
         assert.equal(done.code, 0, done.stderr);

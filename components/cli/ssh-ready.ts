@@ -1,8 +1,13 @@
 // The ssh-ready command: parse the command line, run the engine, print progress on stderr and the result on
 // stdout, exit 0 ready / 1 not ready / 2 bad input / 3 host key mismatch / 130 interrupted.
-import { formatDuration, SshNotReadyError, waitForSsh, type SshReadyResult } from "../readiness";
+import {
+  formatDuration,
+  ProgressPrinter,
+  SshNotReadyError,
+  waitForSsh,
+  type SshReadyResult,
+} from "../readiness";
 import { HELP, nameFlags, parseCommandLine, UsageError, type FlagNames } from "./args";
-import { ProgressPrinter } from "./progress";
 
 export const EXIT = {
   ready: 0,
@@ -50,8 +55,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       const result = await waitForSsh({
         ...request.options,
         signal: controller.signal,
-        onAttempt: request.quiet ? undefined : progress.onAttempt,
-        onCommandStart: request.quiet ? undefined : progress.onCommandStart,
+        onAttempt: request.quiet ? undefined : (event) => progress.onAttempt(event),
+        onCommandStart: request.quiet ? undefined : (event) => progress.onCommandStart(event),
       });
       io.stdout(json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result));
       return EXIT.ready;

@@ -18,11 +18,12 @@ export const systemClock: Clock = {
   sleep(ms, signal) {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
+      let timer: NodeJS.Timeout | undefined = undefined;
       const onAbort = () => {
         clearTimeout(timer);
         reject(signal?.reason);
       };
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         signal?.removeEventListener("abort", onAbort);
         resolve();
       }, ms);

@@ -48,6 +48,8 @@ export class SshNotReadyError extends Error implements SshNotReadyDetails {
 
   constructor(message: string, details: SshNotReadyDetails) {
     super(message);
+    // Set again: in the serialized Pulumi provider, `super` becomes `Error.call(this, …)`, which sets nothing.
+    this.message = message;
     this.name = "SshNotReadyError";
     this.code = details.code;
     this.host = details.host;

@@ -18,3 +18,5 @@ export type { ScheduleOptions } from "./schedule";
 export type { Clock } from "./clock";
 export { parseDuration, formatDuration } from "./duration";
 export { fingerprintOf, knownHostsLine } from "./host-key";
+export { ProgressPrinter } from "./progress";
+export type { ProgressOptions } from "./progress";

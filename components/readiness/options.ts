@@ -117,7 +117,7 @@ export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 15_000;
 export const DEFAULT_COMMAND_TIMEOUT_MS = 5 * 60_000;
 
-function checkHost(value: unknown, name: string): string {
+export function checkHost(value: unknown, name: string): string {
   if (typeof value !== "string" || value.trim() === "") {
     throw new TypeError(`[${name}] must be a host name or IP address`);
   }
@@ -127,7 +127,7 @@ function checkHost(value: unknown, name: string): string {
   return host;
 }
 
-function checkPort(value: unknown, name: string): number {
+export function checkPort(value: unknown, name: string): number {
   if (value === undefined) return 22;
   if (typeof value !== "number" || !Number.isInteger(value)) {
     throw new TypeError(`[${name}] must be an integer from 1 to 65535`);
@@ -138,14 +138,14 @@ function checkPort(value: unknown, name: string): number {
   return value;
 }
 
-function checkUsername(value: unknown, name: string): string {
+export function checkUsername(value: unknown, name: string): string {
   if (typeof value !== "string" || value === "")
     throw new TypeError(`[${name}] must be a user name`);
   if (/[\s@:]/.test(value)) throw new TypeError(`[${name}] must not contain spaces, "@" or ":"`);
   return value;
 }
 
-function positiveDuration(value: unknown, name: string, fallback: number): number {
+export function positiveDuration(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const ms = parseDuration(value, name, "ms");
   if (ms <= 0) throw new RangeError(`[${name}] must be longer than zero`);

@@ -16,6 +16,8 @@ export class AttemptFailure extends Error {
     readonly fatal = false,
   ) {
     super(detail);
+    // Set again: in the serialized Pulumi provider, `super` becomes `Error.call(this, …)`, which sets nothing.
+    this.message = detail;
     this.name = "AttemptFailure";
   }
 }
@@ -54,18 +56,21 @@ export function step<T>(
   ) => void,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    // Declared before the closures that use it: Pulumi's closure serializer rejects a use before the declaration.
+    let timer: NodeJS.Timeout | undefined = undefined;
+    let onAbort: () => void = () => undefined;
     let done = false;
     const finish = () => {
       done = true;
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     };
-    const onAbort = () => {
+    onAbort = () => {
       if (done) return;
       finish();
       reject(signal?.reason);
     };
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       if (done) return;
       finish();
       const error = onTimeout();

@@ -1,0 +1,227 @@
+// The SshReadiness resource's inputs as the provider receives them (plain values: the engine strips secret
+// markers), their validation for `check`, and what is recorded in the outputs so `diff` can compare.
+// No Pulumi import: this module is serialized into the provider.
+import { parseDuration } from "../readiness/duration";
+import { fingerprintOf, HostKeyPin } from "../readiness/host-key";
+import { parsePrivateKey } from "../readiness/keys";
+import {
+  checkHost,
+  checkPort,
+  checkUsername,
+  LEVELS,
+  resolveOptions,
+  type Level,
+  type WaitForSshOptions,
+} from "../readiness/options";
+
+/** What `pulumi preview` sends for values not known yet. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export interface JumpHostInputs {
+  host: string;
+  port?: number;
+  username: string;
+  privateKey?: string;
+  passphrase?: string;
+  hostKey?: string | string[];
+}
+
+export interface ReadinessInputs {
+  label?: string;
+  host: string;
+  port?: number;
+  username?: string;
+  privateKey?: string;
+  passphrase?: string;
+  level?: Level;
+  command?: string;
+  hostKey?: string | string[];
+  timeout?: number | string;
+  attemptTimeout?: number | string;
+  commandTimeout?: number | string;
+  jumpHost?: JumpHostInputs;
+  triggers?: unknown[];
+}
+
+/** The inputs as kept in the outputs: no secrets; keys by fingerprint. */
+export interface RecordedInputs {
+  label?: string;
+  host: string;
+  port: number;
+  username?: string;
+  level: Level;
+  command?: string;
+  /** The `hostKey` pin as given (the `hostKey` output is the key the server presented). */
+  hostKeyPin?: string[];
+  /** SHA256 fingerprint of the public half of `privateKey`. */
+  keyFingerprint?: string;
+  jumpHost?: {
+    host: string;
+    port: number;
+    username: string;
+    hostKeyPin?: string[];
+    keyFingerprint: string;
+  };
+  timeout?: number | string;
+  attemptTimeout?: number | string;
+  commandTimeout?: number | string;
+  triggers?: unknown[];
+}
+
+export function containsUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (typeof value === "object" && value !== null)
+    return Object.values(value).some(containsUnknown);
+  return false;
+}
+
+/** Timeouts of the resource: a number is seconds (the engine's numbers are milliseconds). */
+function durationMs(value: number | string | undefined, name: string): number | undefined {
+  return value === undefined ? undefined : parseDuration(value, name, "s");
+}
+
+/** The engine's options for these inputs. Throws the engine's TypeError/RangeError naming the input. */
+export function toWaitOptions(inputs: ReadinessInputs): WaitForSshOptions {
+  const jump = inputs.jumpHost;
+  return {
+    host: inputs.host,
+    port: inputs.port,
+    username: inputs.username,
+    privateKey: inputs.privateKey,
+    passphrase: inputs.passphrase,
+    level: inputs.level,
+    command: inputs.command,
+    hostKey: inputs.hostKey,
+    timeout: durationMs(inputs.timeout, "timeout"),
+    attemptTimeout: durationMs(inputs.attemptTimeout, "attemptTimeout"),
+    commandTimeout: durationMs(inputs.commandTimeout, "commandTimeout"),
+    jumpHost: jump && {
+      host: jump.host,
+      port: jump.port,
+      username: jump.username,
+      privateKey: jump.privateKey,
+      passphrase: jump.passphrase,
+      hostKey: jump.hostKey,
+    },
+  };
+}
+
+export function pinList(pin: string | string[] | undefined): string[] | undefined {
+  if (pin === undefined) return undefined;
+  return (Array.isArray(pin) ? pin : [pin]).map((p) => p.trim());
+}
+
+export function keyFingerprint(key: string, passphrase: string | undefined, prefix = ""): string {
+  return fingerprintOf(parsePrivateKey(key, passphrase, prefix).getPublicSSH());
+}
+
+/** The jump host as recorded; its key defaults to the target's, as in the engine. */
+export function recordJumpHost(
+  jump: JumpHostInputs,
+  targetKey: string | undefined,
+  targetPassphrase: string | undefined,
+): NonNullable<RecordedInputs["jumpHost"]> {
+  const ownKey = jump.privateKey !== undefined;
+  const key = ownKey ? jump.privateKey : targetKey;
+  if (key === undefined)
+    throw new TypeError(
+      "[jumpHost.privateKey] is required (or give [privateKey] to use the same key)",
+    );
+  return {
+    host: checkHost(jump.host, "jumpHost.host"),
+    port: checkPort(jump.port, "jumpHost.port"),
+    username: checkUsername(jump.username, "jumpHost.username"),
+    hostKeyPin: pinList(jump.hostKey),
+    keyFingerprint: ownKey
+      ? keyFingerprint(key, jump.passphrase, "jumpHost.")
+      : keyFingerprint(key, targetPassphrase),
+  };
+}
+
+/** What create records of the inputs. Needs known, valid inputs. */
+export function recordInputs(inputs: ReadinessInputs): RecordedInputs {
+  const resolved = resolveOptions(toWaitOptions(inputs));
+  return {
+    label: inputs.label,
+    host: resolved.host,
+    port: resolved.port,
+    username: resolved.username,
+    level: resolved.level,
+    command: inputs.command,
+    hostKeyPin: pinList(inputs.hostKey),
+    // Fingerprints from the keys resolveOptions parsed: decrypting a key again costs its KDF rounds again.
+    keyFingerprint: resolved.key && fingerprintOf(resolved.key.getPublicSSH()),
+    jumpHost: resolved.jumpHost && {
+      host: resolved.jumpHost.host,
+      port: resolved.jumpHost.port,
+      username: resolved.jumpHost.username,
+      hostKeyPin: pinList(inputs.jumpHost?.hostKey),
+      keyFingerprint: fingerprintOf(resolved.jumpHost.key.getPublicSSH()),
+    },
+    timeout: inputs.timeout,
+    attemptTimeout: inputs.attemptTimeout,
+    commandTimeout: inputs.commandTimeout,
+    triggers: inputs.triggers,
+  };
+}
+
+export interface Failure {
+  property: string;
+  reason: string;
+}
+
+/** Runs `check` and turns the engine's input errors into a failure on the property it names. */
+function collect(failures: Failure[], fallbackProperty: string, check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
+    const named = /^\[([\w.]+)\]/.exec(error.message)?.[1] ?? fallbackProperty;
+    if (!failures.some((f) => f.property === named))
+      failures.push({ property: named, reason: error.message });
+  }
+}
+
+/**
+ * Validates the inputs with the engine's rules and messages. Values not known yet (preview) are skipped,
+ * and so are the rules that combine them with others; everything known is checked, each failure naming its
+ * property.
+ */
+export function checkInputs(inputs: ReadinessInputs): Failure[] {
+  const failures: Failure[] = [];
+  const known = (value: unknown) => value !== undefined && !containsUnknown(value);
+  if (!known(inputs.host)) {
+    if (inputs.host === undefined)
+      failures.push({ property: "host", reason: "[host] is required" });
+  } else collect(failures, "host", () => checkHost(inputs.host, "host"));
+  if (known(inputs.port)) collect(failures, "port", () => checkPort(inputs.port, "port"));
+  if (known(inputs.username))
+    collect(failures, "username", () => checkUsername(inputs.username, "username"));
+  if (known(inputs.level) && !LEVELS.includes(inputs.level as Level)) {
+    failures.push({
+      property: "level",
+      reason: `[level] must be one of ${LEVELS.join(", ")}, got "${String(inputs.level)}"`,
+    });
+  }
+  if (known(inputs.privateKey) && (inputs.passphrase === undefined || known(inputs.passphrase))) {
+    collect(failures, "privateKey", () => parsePrivateKey(inputs.privateKey, inputs.passphrase));
+  }
+  if (known(inputs.hostKey))
+    collect(failures, "hostKey", () => HostKeyPin.parse(inputs.hostKey, "hostKey"));
+  for (const name of ["timeout", "attemptTimeout", "commandTimeout"] as const) {
+    if (known(inputs[name])) collect(failures, name, () => parseDuration(inputs[name], name, "s"));
+  }
+  if (
+    inputs.triggers !== undefined &&
+    !Array.isArray(inputs.triggers) &&
+    !containsUnknown(inputs.triggers)
+  ) {
+    failures.push({ property: "triggers", reason: "[triggers] must be a list of values" });
+  }
+  // The rules that combine inputs (level auth needs a key, jump host keys, …) need every input known.
+  if (failures.length === 0 && !containsUnknown(inputs)) {
+    collect(failures, "host", () => recordInputs(inputs));
+  }
+  return failures;
+}

@@ -1,0 +1,117 @@
+// The dynamic provider behind SshReadiness: a stateless object whose create blocks until sshd really answers.
+// Pulumi serializes it into the resource's `__provider` and runs it in a separate process, so it captures
+// nothing from the program (no config, secret, Resource or Output) and delegates to the engine.
+import { randomUUID } from "node:crypto";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { formatDuration } from "../readiness/duration";
+import { ProgressPrinter } from "../readiness/progress";
+import { waitForSsh } from "../readiness/wait";
+import type { SshReadyResult } from "../readiness/events";
+import { diffReadiness } from "./diff";
+import {
+  checkInputs,
+  recordInputs,
+  toWaitOptions,
+  type ReadinessInputs,
+  type RecordedInputs,
+} from "./inputs";
+
+/** The outputs: the inputs as recorded (no secrets) and what the wait found. */
+export interface ReadinessOutputs extends RecordedInputs {
+  serverBanner?: string;
+  hostKey?: string;
+  hostKeyFingerprint?: string;
+  knownHostsLine?: string;
+  readyAt: string;
+  waitedMs: number;
+  attempts: number;
+  warnings: string[];
+}
+
+/** Lines reach `pulumi up` through the provider process's stdout (CLI ≥ 3.146); never a secret. */
+const HEARTBEAT_MS = 30_000;
+
+async function wait(inputs: ReadinessInputs): Promise<SshReadyResult> {
+  const label = inputs.label ?? inputs.host;
+  const say = (line: string) => console.log(`[${label}] ${line}`);
+  const progress = new ProgressPrinter(say, { repeatEveryMs: HEARTBEAT_MS });
+  const options = toWaitOptions(inputs);
+  const started = performance.now();
+  const heartbeat = setInterval(() => progress.heartbeat(performance.now() - started), 5000);
+  heartbeat.unref();
+  say(`waiting for sshd on ${inputs.host}:${inputs.port ?? 22}`);
+  try {
+    const result = await waitForSsh({
+      ...options,
+      onAttempt: (event) => progress.onAttempt(event),
+      onCommandStart: (event) => progress.onCommandStart(event),
+    });
+    say(
+      `ready at level ${result.level} after ${formatDuration(result.waitedMs)} (${result.attempts} attempt${result.attempts === 1 ? "" : "s"})` +
+        (result.hostKeyFingerprint ? `, host key ${result.hostKeyFingerprint}` : ""),
+    );
+    for (const warning of result.warnings) say(`warning: ${warning}`);
+    return result;
+  } catch (error) {
+    // Pulumi shows a plain Error's message; the engine's message is the actionable summary, with no secret.
+    throw new Error((error as Error).message);
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+function outputs(inputs: ReadinessInputs, result: SshReadyResult): ReadinessOutputs {
+  return {
+    ...recordInputs(inputs),
+    serverBanner: result.serverBanner,
+    hostKey: result.hostKey,
+    hostKeyFingerprint: result.hostKeyFingerprint,
+    knownHostsLine: result.knownHostsLine,
+    readyAt: result.readyAt,
+    waitedMs: result.waitedMs,
+    attempts: result.attempts,
+    warnings: result.warnings,
+  };
+}
+
+/** Struct cannot carry `undefined`: drop those keys. */
+function defined<T extends object>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+export const sshReadinessProvider: dynamic.ResourceProvider<ReadinessInputs, ReadinessOutputs> = {
+  /** Same rules and messages as the engine and the CLI; unknown values (preview) are accepted. */
+  async check(_olds, news) {
+    return { inputs: news, failures: checkInputs(news) };
+  },
+
+  /** Blocks until sshd is ready, or throws the engine's summary (per-class counts, last error, hints). */
+  async create(inputs) {
+    const result = await wait(inputs);
+    return { id: randomUUID(), outs: defined(outputs(inputs, result)) };
+  },
+
+  async diff(_id, olds, news) {
+    const { changes, replaces } = diffReadiness(olds, news);
+    return { changes, replaces, deleteBeforeReplace: false };
+  },
+
+  /** Only the timeouts or the label changed: nothing to wait for again; the outputs stay. */
+  async update(_id, olds, news) {
+    const { label, timeout, attemptTimeout, commandTimeout } = recordInputs(news);
+    return { outs: defined({ ...olds, label, timeout, attemptTimeout, commandTimeout }) };
+  },
+
+  /**
+   * Refresh returns the recorded state and does not probe: image pipelines deallocate and generalize the VM
+   * after use, and a refresh must not fail on that.
+   */
+  async read(id, props) {
+    return { id, props };
+  },
+
+  /** Nothing to delete: the resource is a record of a wait. */
+  async delete() {
+    return;
+  },
+};

@@ -1,0 +1,113 @@
+// SshReadiness: a Pulumi resource whose creation waits until sshd really answers (handshake, verified host
+// key, key login, and by default cloud-init done). Depend on it, and "ready" is a node in the Pulumi graph.
+import * as pulumi from "@pulumi/pulumi";
+import type { Level } from "../readiness/options";
+import { sshReadinessProvider } from "./provider";
+
+export interface SshReadinessJumpHost {
+  /** Jump host name or IP address. */
+  host: pulumi.Input<string>;
+  /** Jump host's SSH port. Defaults to 22. */
+  port?: pulumi.Input<number>;
+  /** User on the jump host. */
+  username: pulumi.Input<string>;
+  /** Private key for the jump host (stored as a secret). Defaults to the target's `privateKey`. */
+  privateKey?: pulumi.Input<string>;
+  /** Passphrase of the jump host's key (stored as a secret). */
+  passphrase?: pulumi.Input<string>;
+  /** Pin for the jump host's key: `SHA256:…` fingerprints or OpenSSH public key lines. Defaults to none. */
+  hostKey?: pulumi.Input<string | string[]>;
+}
+
+export interface SshReadinessArgs {
+  /** Host name or IP address of the SSH server. */
+  host: pulumi.Input<string>;
+  /** SSH port. Defaults to 22. */
+  port?: pulumi.Input<number>;
+  /** User to log in as. Required for levels `auth` and `command`. */
+  username?: pulumi.Input<string>;
+  /** Private key text, OpenSSH or PEM (Ed25519, ECDSA, RSA ≥ 2048 bits). Stored as a secret. */
+  privateKey?: pulumi.Input<string>;
+  /** Passphrase of an encrypted `privateKey`. Stored as a secret. */
+  passphrase?: pulumi.Input<string>;
+  /**
+   * What "ready" means: `tcp`, `banner`, `auth` (key accepted, a session ran `true`) or `command` (the readiness
+   * command exited 0). Defaults to `auth` with a `privateKey`, else `banner`.
+   */
+  level?: pulumi.Input<Level>;
+  /** Readiness command for level `command`. Defaults to waiting for cloud-init (`cloud-init status --wait`). */
+  command?: pulumi.Input<string>;
+  /**
+   * Host key pin: `SHA256:…` fingerprints or OpenSSH public key lines. Another key fails the wait at once, before
+   * authentication. Defaults to none: the key presented is reported in the `hostKey` output.
+   */
+  hostKey?: pulumi.Input<string | string[]>;
+  /**
+   * Overall deadline: seconds, or a duration string ("15m"). Defaults to 10 minutes. Pulumi's `customTimeouts`
+   * does not apply to dynamic resources; this does. Changing it alone does not wait again.
+   */
+  timeout?: pulumi.Input<number | string>;
+  /** Limit of each connect, banner wait, and key exchange + login: seconds or a duration. Defaults to 15 s. */
+  attemptTimeout?: pulumi.Input<number | string>;
+  /** Limit of one run of the readiness command: seconds or a duration. Defaults to 5 minutes. */
+  commandTimeout?: pulumi.Input<number | string>;
+  /** Reach the host through this SSH bastion. Stored as a secret (it may hold a key). */
+  jumpHost?: pulumi.Input<SshReadinessJumpHost>;
+  /** Any values; a change forces a new wait (e.g. the VM's `vmId`, so a replaced VM is waited for again). */
+  triggers?: pulumi.Input<pulumi.Input<unknown>[]>;
+  /** Prefix of the progress lines printed during `pulumi up`. Defaults to the resource's name. */
+  label?: pulumi.Input<string>;
+}
+
+/**
+ * Waits, at creation, until the SSH server at `host` is ready. Its outputs (`hostKey`, `knownHostsLine`, …)
+ * resolve only then, so anything built on them depends on real readiness. A refresh does not probe again.
+ */
+export class SshReadiness extends pulumi.dynamic.Resource {
+  declare readonly host: pulumi.Output<string>;
+  declare readonly port: pulumi.Output<number>;
+  declare readonly username: pulumi.Output<string | undefined>;
+  declare readonly level: pulumi.Output<Level>;
+  /** The server's identification line, e.g. `SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13`. */
+  declare readonly serverBanner: pulumi.Output<string | undefined>;
+  /** The verified host key, as an OpenSSH public key line (for `remote.Command`'s `connection.hostKey`). */
+  declare readonly hostKey: pulumi.Output<string | undefined>;
+  /** `SHA256:…` fingerprint of `hostKey`, as `ssh-keygen -lf` prints it. */
+  declare readonly hostKeyFingerprint: pulumi.Output<string | undefined>;
+  /** A `known_hosts` line for the host (Ansible, ssh). */
+  declare readonly knownHostsLine: pulumi.Output<string | undefined>;
+  /** When sshd was found ready (ISO 8601). */
+  declare readonly readyAt: pulumi.Output<string>;
+  declare readonly waitedMs: pulumi.Output<number>;
+  declare readonly attempts: pulumi.Output<number>;
+  /** Things worth knowing that did not stop the wait (host key changed, cloud-init finished with errors). */
+  declare readonly warnings: pulumi.Output<string[]>;
+
+  constructor(name: string, args: SshReadinessArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      sshReadinessProvider,
+      name,
+      {
+        ...args,
+        privateKey: args.privateKey === undefined ? undefined : pulumi.secret(args.privateKey),
+        passphrase: args.passphrase === undefined ? undefined : pulumi.secret(args.passphrase),
+        jumpHost: args.jumpHost === undefined ? undefined : pulumi.secret(args.jumpHost),
+        label: args.label ?? name,
+        // A dynamic resource gets only the outputs named here.
+        username: args.username,
+        level: args.level,
+        serverBanner: undefined,
+        hostKey: args.hostKey,
+        hostKeyFingerprint: undefined,
+        knownHostsLine: undefined,
+        readyAt: undefined,
+        waitedMs: undefined,
+        attempts: undefined,
+        warnings: undefined,
+      },
+      opts,
+      "ssh-readiness",
+      "SshReadiness",
+    );
+  }
+}

@@ -1,0 +1,60 @@
+// diffReadiness during preview, when some inputs are still unknown: replace exactly when it may be needed.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { diffReadiness } from "../../components/ssh-readiness/diff";
+import { recordInputs, UNKNOWN, type ReadinessInputs } from "../../components/ssh-readiness/inputs";
+import { ed25519 } from "../support/keys";
+
+const key = ed25519();
+const inputs: ReadinessInputs = {
+  label: "r",
+  host: "10.0.0.4",
+  username: "azureuser",
+  privateKey: key.private,
+  triggers: ["vm-1"],
+};
+const olds = recordInputs(inputs);
+
+describe("diffReadiness with unknown inputs", () => {
+  it("replaces when the key is not known yet (a generated key may be new)", () => {
+    assert.deepEqual(diffReadiness(olds, { ...inputs, privateKey: UNKNOWN }).replaces, [
+      "privateKey",
+    ]);
+  });
+
+  it("keeps the derived default level when only the key's value is unknown", () => {
+    const diff = diffReadiness(olds, { ...inputs, privateKey: UNKNOWN });
+    assert.ok(!diff.replaces.includes("level"));
+  });
+
+  it("does not replace for an unknown label or timeout", () => {
+    assert.deepEqual(diffReadiness(olds, { ...inputs, timeout: UNKNOWN, label: UNKNOWN }), {
+      changes: true,
+      replaces: [],
+    });
+  });
+
+  it("compares the known inputs in their recorded form: default port, pin list", () => {
+    assert.deepEqual(diffReadiness(olds, { ...inputs, host: UNKNOWN, port: 22 }).replaces, [
+      "host",
+    ]);
+    assert.deepEqual(
+      diffReadiness(olds, { ...inputs, triggers: [UNKNOWN], hostKey: "SHA256:" + "a".repeat(43) })
+        .replaces,
+      ["hostKey", "triggers"],
+    );
+  });
+
+  it("replaces when a jump host appears, and compares a known one with the target's key", () => {
+    const jump = { host: "10.0.0.5", username: "jump" };
+    assert.deepEqual(diffReadiness(olds, { ...inputs, host: UNKNOWN, jumpHost: jump }).replaces, [
+      "host",
+      "jumpHost",
+    ]);
+    const withJump = recordInputs({ ...inputs, jumpHost: jump });
+    assert.deepEqual(
+      diffReadiness(withJump, { ...inputs, triggers: [UNKNOWN], jumpHost: jump }).replaces,
+      ["triggers"],
+    );
+  });
+});

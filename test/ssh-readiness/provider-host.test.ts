@@ -1,0 +1,167 @@
+// End to end through the real dynamic-provider host of @pulumi/pulumi, over gRPC, in the engine's call order:
+// Configure → Check → Create → Diff → Read → Update → Delete, against a real sshd that comes up late.
+import assert from "node:assert/strict";
+import { resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { SshReadiness } from "../../components/ssh-readiness";
+import { ed25519 } from "../support/keys";
+import { OpenSshServer, freePort, opensshSkipReason } from "../support/openssh";
+import { ProviderHost } from "../support/provider-host";
+import { installMocks, value } from "../support/pulumi-mocks";
+
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const PASSPHRASE = "correct-horse-battery";
+const user = ed25519(PASSPHRASE);
+const secretLines = user.private.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"));
+
+function assertNoSecret(text: string, where: string): void {
+  assert.ok(!text.includes(PASSPHRASE), `no passphrase in ${where}`);
+  for (const line of secretLines)
+    assert.ok(!text.includes(line), `no private key line in ${where}`);
+}
+
+describe("SshReadiness in the real provider host", { skip: opensshSkipReason() }, () => {
+  const name = "vm-ready";
+  let host: ProviderHost;
+  let sshd: OpenSshServer;
+  let inputs: Record<string, unknown>;
+  let created: { id: string; properties: Record<string, unknown> };
+
+  before(async () => {
+    const registered = await installMocks();
+    const resource = new SshReadiness(name, { host: "127.0.0.1" });
+    await value(resource.urn);
+    const provider = registered.find((r) => r.name === name)!.inputs.__provider as string;
+    sshd = new OpenSshServer();
+    sshd.authorize(user.public);
+    sshd.port = await freePort();
+    // The engine strips secret markers (the host accepts no secrets) and sends plain values.
+    inputs = {
+      __provider: provider,
+      label: name,
+      host: "127.0.0.1",
+      port: sshd.port,
+      username: sshd.user,
+      privateKey: user.private,
+      passphrase: PASSPHRASE,
+      timeout: "30s",
+      triggers: ["vm-1"],
+    };
+    host = await ProviderHost.start(resolve(__dirname, "../../.."));
+    await host.configure({ "vm-with-ready-ssh:unused": "x" });
+  });
+  after(async () => {
+    await host.stop();
+    await sshd.dispose();
+  });
+
+  it("Check accepts valid inputs, keeping every key (so secrets stay secret)", async () => {
+    const { inputs: checked, failures } = await host.check(name, {}, inputs);
+    assert.deepEqual(failures, []);
+    assert.deepEqual(Object.keys(checked).sort(), Object.keys(inputs).sort());
+  });
+
+  it("Check names each bad property", async () => {
+    const { failures } = await host.check(name, {}, { ...inputs, port: 0, hostKey: "not a key" });
+    assert.deepEqual(
+      failures.map((f) => f.property),
+      ["port", "hostKey"],
+    );
+    assert.equal(failures[0].reason, "[port] must be from 1 to 65535, got 0");
+  });
+
+  it("Check accepts unknown values during preview", async () => {
+    const { failures } = await host.check(
+      name,
+      {},
+      { ...inputs, host: UNKNOWN, privateKey: UNKNOWN, triggers: [UNKNOWN] },
+    );
+    assert.deepEqual(failures, []);
+  });
+
+  it("Create blocks until the late sshd accepts the key, and prints progress on the host's output", async () => {
+    const late = setTimeout(() => void sshd.start(), 1500);
+    const started = performance.now();
+    try {
+      created = await host.create(name, inputs);
+    } finally {
+      clearTimeout(late);
+    }
+    assert.ok(performance.now() - started >= 1500, "not before sshd was up");
+    const p = created.properties;
+    assert.equal(p.hostKey, sshd.hostKeyPublic);
+    assert.equal(p.knownHostsLine, `[127.0.0.1]:${sshd.port} ${sshd.hostKeyPublic}`);
+    assert.equal(p.username, sshd.user);
+    assert.equal(p.__provider, inputs.__provider);
+    assert.ok(!("privateKey" in p) && !("passphrase" in p));
+    const progress = host.lines.filter((l) => l.startsWith(`[${name}] `));
+    assert.equal(progress[0], `[${name}] waiting for sshd on 127.0.0.1:${sshd.port}`);
+    assert.ok(
+      progress.some((l) => /attempt 1: connection refused — sshd not listening yet/.test(l)),
+    );
+    assert.match(progress.at(-1)!, new RegExp(`^\\[${name}\\] ready at level auth after \\d`));
+  });
+
+  it("Diff: unchanged inputs are DIFF_NONE", async () => {
+    assert.deepEqual(await host.diff(name, created.id, created.properties, inputs), {
+      changes: "DIFF_NONE",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+  });
+
+  it("Diff: a new timeout is an update, a new host or trigger a replacement, an unknown host (preview) too", async () => {
+    const diff = (change: Record<string, unknown>) =>
+      host.diff(name, created.id, created.properties, { ...inputs, ...change });
+    assert.deepEqual(await diff({ timeout: "20m" }), {
+      changes: "DIFF_SOME",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    assert.deepEqual((await diff({ host: "localhost" })).replaces, ["host"]);
+    assert.deepEqual((await diff({ triggers: ["vm-2"] })).replaces, ["triggers"]);
+    assert.deepEqual((await diff({ host: UNKNOWN })).replaces, ["host"]);
+  });
+
+  it("Read (refresh) returns the recorded state and does not probe: sshd is stopped", async () => {
+    await sshd.stop();
+    const connections = sshd.log.filter((l) => l.startsWith("Connection from")).length;
+    const read = await host.read(name, created.id, created.properties);
+    assert.equal(read.id, created.id);
+    assert.deepEqual(read.properties, created.properties);
+    assert.equal(sshd.log.filter((l) => l.startsWith("Connection from")).length, connections);
+  });
+
+  it("Update keeps the outputs and does not wait again (sshd is still stopped)", async () => {
+    const properties = await host.update(name, created.id, created.properties, {
+      ...inputs,
+      timeout: "20m",
+    });
+    assert.equal(properties.timeout, "20m");
+    assert.equal(properties.hostKey, created.properties.hostKey);
+    assert.equal(properties.readyAt, created.properties.readyAt);
+  });
+
+  it("Delete succeeds with nothing to do", async () => {
+    await host.delete(name, created.id, created.properties);
+  });
+
+  it("Create fails with the engine's summary when sshd never comes", async () => {
+    await assert.rejects(
+      host.create(name, { ...inputs, timeout: 2 }),
+      (error: Error & { details?: string }) => {
+        assert.match(
+          error.details ?? error.message,
+          /sshd on 127\.0\.0\.1:\d+ never answered: \d+ × connection refused over 2\.0s \(port closed/,
+        );
+        assertNoSecret(error.message, "the error");
+        return true;
+      },
+    );
+  });
+
+  it("never printed a secret", () => {
+    assertNoSecret(host.lines.join("\n"), "the host's output");
+    assertNoSecret(JSON.stringify(created.properties), "the outputs");
+  });
+});

@@ -1,0 +1,51 @@
+// Pulumi's own mocks: resources register with a fake engine that records their inputs; no cloud, no CLI.
+import * as pulumi from "@pulumi/pulumi";
+
+export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface Registered {
+  type: string;
+  name: string;
+  custom: boolean;
+  inputs: Record<string, unknown>;
+}
+
+/** Installs mocks that record each registered resource and echo its inputs as its state. */
+export async function installMocks(options: { preview?: boolean } = {}): Promise<Registered[]> {
+  const registered: Registered[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registered.push({
+          type: args.type,
+          name: args.name,
+          custom: args.custom ?? false,
+          inputs: args.inputs,
+        });
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: () => {
+        throw new Error("not implemented: no test calls a provider function");
+      },
+    },
+    "vm-with-ready-ssh",
+    "test",
+    options.preview ?? false,
+  );
+  return registered;
+}
+
+/** An Output's value (resolves once the mock engine has registered the resource). */
+export function value<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply(resolve));
+}
+
+/** True when a registered input value is marked secret. */
+export function isSecret(input: unknown): input is { value: unknown } {
+  return (
+    typeof input === "object" &&
+    input !== null &&
+    (input as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG
+  );
+}

@@ -57,6 +57,8 @@ export interface OpenSshOptions {
   binDir?: string;
   /** More sshd_config lines. */
   config?: string[];
+  /** Use this host private key (OpenSSH text) instead of a generated one. */
+  hostKeyPrivate?: string;
 }
 
 export class OpenSshServer {
@@ -78,12 +80,19 @@ export class OpenSshServer {
     this.newHostKey();
   }
 
-  /** Makes a new ed25519 host key; used from the next start. Returns its public key line. */
-  newHostKey(): string {
+  /** Makes a new ed25519 host key (or installs `privateKey`); used from the next start. Returns its public key line. */
+  newHostKey(privateKey = this.generation === 0 ? this.options.hostKeyPrivate : undefined): string {
     this.generation += 1;
     const file = join(this.dir, `host_ed25519_${this.generation}`);
-    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", file]);
-    this.hostKeyPublic = readFileSync(`${file}.pub`, "utf8").trim();
+    if (privateKey) {
+      writeFileSync(file, privateKey, { mode: 0o600 });
+      this.hostKeyPublic = execFileSync("ssh-keygen", ["-y", "-f", file], {
+        encoding: "utf8",
+      }).trim();
+    } else {
+      execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", file]);
+      this.hostKeyPublic = readFileSync(`${file}.pub`, "utf8").trim();
+    }
     return this.hostKeyPublic;
   }
 

@@ -1,0 +1,126 @@
+// The arguments of VmWithReadySsh, each with its default. Switches that decide whether a child exists
+// (publicIp, natGateway, subnetId vs a new network) are plain values, so they are known at preview.
+import type * as pulumi from "@pulumi/pulumi";
+import type { Level } from "../readiness/options";
+import type { SshReadinessJumpHost } from "../ssh-readiness/ssh-readiness";
+
+/** A marketplace image or a custom/gallery image by resource ID. */
+export type ImageReference =
+  | { publisher: string; offer: string; sku: string; version?: string }
+  | { id: pulumi.Input<string> };
+
+export interface VmNetworkArgs {
+  /**
+   * Give the VM a public IP address (Standard SKU, static) and reach it there. Requires
+   * `allowedSshSourceCidrs`. Defaults to false: the VM has only a private address.
+   */
+  publicIp?: boolean;
+  /**
+   * Sources allowed to reach port 22, as CIDRs or addresses ("203.0.113.4/32"). Required with `publicIp`.
+   * Defaults, for a private VM, to the new VNet's address space (or the `VirtualNetwork` service tag with
+   * `subnetId`). "0.0.0.0/0" is allowed only when written, and warned about.
+   */
+  allowedSshSourceCidrs?: string[];
+  /** Put the VM in this existing subnet (resource ID) instead of a new VNet. Excludes the options below. */
+  subnetId?: pulumi.Input<string>;
+  /** Address space of the new VNet. Defaults to ["10.0.0.0/16"]. */
+  vnetAddressSpace?: string[];
+  /** Address prefix of the new subnet, inside the VNet's space. Defaults to "10.0.0.0/24". */
+  subnetAddressPrefix?: string;
+  /**
+   * Give the new subnet a NAT gateway (Standard, with its own public IP) for outbound traffic. The new subnet
+   * is private (`defaultOutboundAccess: false`), so a VM without a public IP has no way to the internet (package
+   * mirrors, cloud-init's package steps) without one. Defaults to true for a private VM, false with `publicIp`.
+   */
+  natGateway?: boolean;
+}
+
+export interface VmSshArgs {
+  /** The admin user's public key (OpenSSH line: ssh-ed25519, or ssh-rsa ≥ 2048 bits). Derived from `privateKey` when omitted. */
+  publicKey?: pulumi.Input<string>;
+  /**
+   * The matching private key, used by the readiness check and exposed in `connection` (secret). When both keys
+   * are omitted, an Ed25519 pair is generated once and kept in the stack's state (secret).
+   */
+  privateKey?: pulumi.Input<string>;
+  /** Passphrase of `privateKey`, if it is encrypted. */
+  passphrase?: pulumi.Input<string>;
+}
+
+export interface VmReadinessArgs {
+  /** What "ready" means (see SshReadiness). Defaults to `command`: login works and cloud-init is done. */
+  level?: Level;
+  /** Readiness command at level `command`. Defaults to waiting for cloud-init. */
+  command?: pulumi.Input<string>;
+  /** Overall deadline: seconds or a duration ("15m"). Defaults to 15 minutes. */
+  timeout?: pulumi.Input<number | string>;
+  /** Limit of each connect, banner wait and login: seconds or a duration. Defaults to 15 seconds. */
+  attemptTimeout?: pulumi.Input<number | string>;
+  /** Reach the VM through this SSH bastion (e.g. a private VM from outside its VNet). Defaults to none. */
+  jumpHost?: pulumi.Input<SshReadinessJumpHost>;
+}
+
+export interface VmWithReadySshArgs {
+  /** Azure region, e.g. "westeurope". */
+  location: pulumi.Input<string>;
+  /** Put everything in this existing resource group. Defaults to a new one. */
+  resourceGroupName?: pulumi.Input<string>;
+  /**
+   * Admin user: 1–64 characters, a name `useradd` accepts ([A-Za-z0-9._-], not starting with "-"), and none of
+   * the names Azure reserves (admin, root, user, test, …; compared without case).
+   */
+  adminUsername: string;
+  /** SSH keys of the admin user. Defaults to a generated Ed25519 pair. */
+  ssh?: VmSshArgs;
+  /**
+   * How the first connection is trusted. `"generated"` (default): the component makes the VM's Ed25519 host key,
+   * hands it to cloud-init (`ssh_keys`) and pins it, so even the first connection is verified. The price: the
+   * host private key is in the stack's state (encrypted) and in the VM's custom data (readable by anyone who can
+   * read the VM's model in Azure). `"first-seen"`: no key is injected; the key sshd presents is reported.
+   */
+  hostKey?: "generated" | "first-seen";
+  /** VM size. Defaults to "Standard_D2s_v5" (2 vCPU, 8 GiB, general purpose). */
+  vmSize?: pulumi.Input<string>;
+  /**
+   * Image: a URN "Publisher:Offer:Sku:Version" or a reference. Defaults to Ubuntu 24.04 LTS,
+   * "Canonical:ubuntu-24_04-lts:server:latest".
+   */
+  image?: string | ImageReference;
+  /** OS disk. Deleted with the VM. */
+  osDisk?: {
+    /** Size in GiB, 30–4095. Defaults to the image's size. */
+    sizeGb?: number;
+    /** Disk type. Defaults to "StandardSSD_LRS". */
+    storageAccountType?: pulumi.Input<string>;
+  };
+  /** Host name of the VM: 1–63 of [A-Za-z0-9-], not starting or ending with "-", not all digits. Defaults to `name`, tidied. */
+  computerName?: string;
+  /**
+   * Your cloud-init user data (plain text: #cloud-config, a #! script, or MIME). Merged with the component's own
+   * cloud-config (the host key) into one multi-part document; yours comes second, so your keys win on conflict.
+   * The result must stay within Azure's 65,535 bytes.
+   */
+  customData?: string;
+  network?: VmNetworkArgs;
+  readiness?: VmReadinessArgs;
+  /** Connect to this address instead of the public IP (or the private IP without one). */
+  sshHost?: pulumi.Input<string>;
+  /** Tags for every Azure resource the component creates. */
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+export const DEFAULTS = {
+  vmSize: "Standard_D2s_v5",
+  image: "Canonical:ubuntu-24_04-lts:server:latest",
+  osDiskType: "StandardSSD_LRS",
+  vnetAddressSpace: ["10.0.0.0/16"],
+  subnetAddressPrefix: "10.0.0.0/24",
+  readinessLevel: "command" as Level,
+  readinessTimeout: "15m",
+  sshPort: 22,
+  /** Priority of the NSG rule that allows SSH. */
+  sshRulePriority: 1000,
+} as const;
+
+/** Azure's limit on custom data, decoded (bytes). */
+export const CUSTOM_DATA_LIMIT = 65_535;

@@ -1,0 +1,320 @@
+// VmWithReadySsh: an Azure Linux VM, its network, a pinned host key, and an SshReadiness that resolves only
+// when sshd really answers. Anything built on `connection` runs against a ready VM with a verified key.
+import * as compute from "@pulumi/azure-native/compute";
+import * as network from "@pulumi/azure-native/network";
+import * as resources from "@pulumi/azure-native/resources";
+import * as pulumi from "@pulumi/pulumi";
+import { SshReadiness } from "../ssh-readiness/ssh-readiness";
+import { DEFAULTS, type VmWithReadySshArgs } from "./args";
+import { encodeCustomData, hostKeyCloudConfig, mergeUserData } from "./cloud-init";
+import { SshKeyPair } from "./ssh-key-pair";
+import {
+  checkPublicKey,
+  hostKeyComment,
+  parseImage,
+  publicKeyOf,
+  tidyComputerName,
+  validateVmArgs,
+} from "./validate";
+
+/** What `@pulumi/command`'s `remote.Command` takes as `connection`. */
+export interface VmConnection {
+  host: string;
+  port: number;
+  user: string;
+  privateKey: string;
+  privateKeyPassword?: string;
+  hostKey: string;
+}
+
+export class VmWithReadySsh extends pulumi.ComponentResource {
+  /** The VM. */
+  public readonly virtualMachine: compute.VirtualMachine;
+  /** The VM's unique ID; a new one means a new VM (the readiness check waits again). */
+  public readonly vmId: pulumi.Output<string>;
+  public readonly resourceGroupName: pulumi.Output<string>;
+  public readonly privateIpAddress: pulumi.Output<string>;
+  /** The public IP address, when `network.publicIp` is true. */
+  public readonly publicIpAddress: pulumi.Output<string | undefined>;
+  /** The address the readiness check (and `connection`) uses. */
+  public readonly sshHost: pulumi.Output<string>;
+  public readonly adminUsername: pulumi.Output<string>;
+  /** The readiness resource: put it in `dependsOn` of anything that needs SSH. */
+  public readonly ready: SshReadiness;
+  /** The host key sshd presented, verified against the pin (OpenSSH public key line). */
+  public readonly hostKey: pulumi.Output<string>;
+  /** A known_hosts line for `sshHost`. */
+  public readonly knownHostsLine: pulumi.Output<string>;
+  /** `@pulumi/command`'s connection, built from the readiness outputs; secret (it holds the key). */
+  public readonly connection: pulumi.Output<VmConnection>;
+  /** The admin user's public key. */
+  public readonly adminPublicKey: pulumi.Output<string>;
+  /** The admin user's private key (the given or the generated one); secret. */
+  public readonly adminPrivateKey: pulumi.Output<string>;
+
+  constructor(name: string, args: VmWithReadySshArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("vm-with-ready-ssh:azure:VmWithReadySsh", name, {}, opts);
+    const { warnings } = validateVmArgs(name, args);
+    for (const warning of warnings) void pulumi.log.warn(warning, this);
+
+    const parent = { parent: this };
+    const { location, tags } = args;
+    const net = args.network ?? {};
+    const ssh = args.ssh ?? {};
+
+    const resourceGroupName =
+      args.resourceGroupName !== undefined
+        ? pulumi.output(args.resourceGroupName)
+        : new resources.ResourceGroup(`${name}-rg`, { location, tags }, parent).name;
+
+    // Keys: the admin key (given or generated once), and the VM's host key, pinned from the first contact.
+    const adminKey =
+      ssh.privateKey === undefined
+        ? new SshKeyPair(`${name}-admin-key`, { comment: `${args.adminUsername}@${name}` }, parent)
+        : undefined;
+    // Secret here too, not only through the key pair's additionalSecretOutputs: the key must never be plain.
+    const privateKey = pulumi.secret(adminKey ? adminKey.privateKey : ssh.privateKey!);
+    const publicKey = adminKey
+      ? adminKey.publicKey
+      : ssh.publicKey !== undefined
+        ? pulumi.output(ssh.publicKey).apply((key) => checkPublicKey(key))
+        : pulumi.unsecret(
+            pulumi
+              .all([ssh.privateKey!, ssh.passphrase])
+              .apply(([key, pass]) => publicKeyOf(key, pass)),
+          );
+    const hostKey =
+      args.hostKey === "first-seen"
+        ? undefined
+        : new SshKeyPair(`${name}-host-key`, { comment: hostKeyComment(name) }, parent);
+
+    // Network: an existing subnet, or a VNet with a private subnet (and a NAT gateway for a VM without public IP).
+    const vnetSpace = net.vnetAddressSpace ?? [...DEFAULTS.vnetAddressSpace];
+    let subnetId: pulumi.Input<string>;
+    if (net.subnetId !== undefined) {
+      subnetId = net.subnetId;
+    } else {
+      const vnet = new network.VirtualNetwork(
+        `${name}-vnet`,
+        { resourceGroupName, location, tags, addressSpace: { addressPrefixes: vnetSpace } },
+        parent,
+      );
+      const nat =
+        (net.natGateway ?? !net.publicIp)
+          ? new network.NatGateway(
+              `${name}-nat`,
+              {
+                resourceGroupName,
+                location,
+                tags,
+                sku: { name: "Standard" },
+                publicIpAddresses: [{ id: standardPublicIp(`${name}-nat-ip`).id }],
+              },
+              parent,
+            )
+          : undefined;
+      subnetId = new network.Subnet(
+        `${name}-subnet`,
+        {
+          resourceGroupName,
+          virtualNetworkName: vnet.name,
+          addressPrefix: net.subnetAddressPrefix ?? DEFAULTS.subnetAddressPrefix,
+          // Explicit, whatever the API version's default: no implicit internet access. A public IP or the NAT
+          // gateway is the VM's way out.
+          defaultOutboundAccess: false,
+          natGateway: nat ? { id: nat.id } : undefined,
+        },
+        parent,
+      ).id;
+    }
+
+    const sources =
+      net.allowedSshSourceCidrs ?? (net.subnetId !== undefined ? ["VirtualNetwork"] : vnetSpace);
+    const nsg = new network.NetworkSecurityGroup(
+      `${name}-nsg`,
+      {
+        resourceGroupName,
+        location,
+        tags,
+        securityRules: [
+          {
+            name: "allow-ssh",
+            description: "SSH from the allowed sources only (vm-with-ready-ssh)",
+            priority: DEFAULTS.sshRulePriority,
+            direction: "Inbound",
+            access: "Allow",
+            protocol: "Tcp",
+            sourcePortRange: "*",
+            destinationPortRange: String(DEFAULTS.sshPort),
+            destinationAddressPrefix: "*",
+            // A service tag such as VirtualNetwork is allowed only in the singular field.
+            ...(sources.length === 1
+              ? { sourceAddressPrefix: sources[0] }
+              : { sourceAddressPrefixes: sources }),
+          },
+        ],
+      },
+      parent,
+    );
+
+    function standardPublicIp(ipName: string): network.PublicIPAddress {
+      return new network.PublicIPAddress(
+        ipName,
+        {
+          resourceGroupName,
+          location,
+          tags,
+          sku: { name: "Standard", tier: "Regional" },
+          publicIPAllocationMethod: "Static",
+          publicIPAddressVersion: "IPv4",
+        },
+        parent,
+      );
+    }
+    const publicIp = net.publicIp ? standardPublicIp(`${name}-ip`) : undefined;
+
+    const nic = new network.NetworkInterface(
+      `${name}-nic`,
+      {
+        resourceGroupName,
+        location,
+        tags,
+        networkSecurityGroup: { id: nsg.id },
+        ipConfigurations: [
+          {
+            name: "primary",
+            primary: true,
+            privateIPAllocationMethod: "Dynamic",
+            subnet: { id: subnetId },
+            publicIPAddress: publicIp ? { id: publicIp.id } : undefined,
+          },
+        ],
+      },
+      parent,
+    );
+
+    // Custom data: the component's cloud-config (the host key) first, the user's user data second.
+    const userParts = args.customData === undefined ? [] : [args.customData];
+    const customData = hostKey
+      ? pulumi
+          .secret(pulumi.all([hostKey.privateKey, hostKey.publicKey]))
+          .apply(([priv, pub]) =>
+            encodeCustomData(
+              mergeUserData([
+                hostKeyCloudConfig({ privateKey: priv, publicKey: pub }),
+                ...userParts,
+              ]),
+            ),
+          )
+      : userParts.length > 0
+        ? encodeCustomData(mergeUserData(userParts))
+        : undefined;
+
+    const adminUsername = args.adminUsername;
+    this.virtualMachine = new compute.VirtualMachine(
+      `${name}-vm`,
+      {
+        resourceGroupName,
+        location,
+        tags,
+        hardwareProfile: { vmSize: args.vmSize ?? DEFAULTS.vmSize },
+        networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
+        osProfile: {
+          computerName: args.computerName ?? tidyComputerName(name),
+          adminUsername,
+          customData,
+          linuxConfiguration: {
+            disablePasswordAuthentication: true,
+            provisionVMAgent: true,
+            ssh: {
+              publicKeys: [
+                { path: `/home/${adminUsername}/.ssh/authorized_keys`, keyData: publicKey },
+              ],
+            },
+          },
+        },
+        storageProfile: {
+          imageReference: parseImage(args.image),
+          osDisk: {
+            createOption: "FromImage",
+            deleteOption: "Delete",
+            caching: "ReadWrite",
+            diskSizeGB: args.osDisk?.sizeGb,
+            managedDisk: {
+              storageAccountType: args.osDisk?.storageAccountType ?? DEFAULTS.osDiskType,
+            },
+          },
+        },
+        // Managed boot diagnostics: the serial log is there when a boot fails.
+        diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+      },
+      parent,
+    );
+
+    this.resourceGroupName = resourceGroupName;
+    this.vmId = this.virtualMachine.vmId;
+    this.privateIpAddress = nic.ipConfigurations.apply(
+      (configs) => configs?.[0]?.privateIPAddress ?? "",
+    );
+    this.publicIpAddress = publicIp ? publicIp.ipAddress : pulumi.output(undefined);
+    this.sshHost =
+      args.sshHost !== undefined
+        ? pulumi.output(args.sshHost)
+        : publicIp
+          ? publicIp.ipAddress.apply((address) => address ?? "")
+          : this.privateIpAddress;
+    this.adminUsername = pulumi.output(adminUsername);
+
+    const readiness = args.readiness ?? {};
+    this.ready = new SshReadiness(
+      `${name}-ready`,
+      {
+        host: this.sshHost,
+        port: DEFAULTS.sshPort,
+        username: adminUsername,
+        privateKey,
+        passphrase: ssh.passphrase,
+        level: readiness.level ?? DEFAULTS.readinessLevel,
+        command: readiness.command,
+        timeout: readiness.timeout ?? DEFAULTS.readinessTimeout,
+        attemptTimeout: readiness.attemptTimeout,
+        hostKey: hostKey?.publicKey,
+        jumpHost: readiness.jumpHost,
+        // A replaced VM has a new vmId: wait for it again.
+        triggers: [this.vmId],
+      },
+      { parent: this, dependsOn: [this.virtualMachine] },
+    );
+
+    this.hostKey = this.ready.hostKey.apply((key) => key ?? "");
+    this.knownHostsLine = this.ready.knownHostsLine.apply((line) => line ?? "");
+    this.adminPublicKey = publicKey;
+    this.adminPrivateKey = privateKey;
+    this.connection = pulumi
+      .all([this.ready.host, this.ready.port, this.ready.hostKey, privateKey, ssh.passphrase])
+      .apply(([host, port, verifiedKey, key, passphrase]) => ({
+        host,
+        port,
+        user: adminUsername,
+        privateKey: key,
+        ...(passphrase === undefined ? {} : { privateKeyPassword: passphrase }),
+        hostKey: verifiedKey ?? "",
+      }));
+
+    this.registerOutputs({
+      virtualMachine: this.virtualMachine,
+      vmId: this.vmId,
+      resourceGroupName: this.resourceGroupName,
+      privateIpAddress: this.privateIpAddress,
+      publicIpAddress: this.publicIpAddress,
+      sshHost: this.sshHost,
+      adminUsername: this.adminUsername,
+      ready: this.ready,
+      hostKey: this.hostKey,
+      knownHostsLine: this.knownHostsLine,
+      connection: this.connection,
+      adminPublicKey: this.adminPublicKey,
+      adminPrivateKey: this.adminPrivateKey,
+    });
+  }
+}

@@ -1,0 +1,435 @@
+// VmWithReadySsh under Pulumi's mocks: its children, the inputs that matter, the chain from VM to readiness to
+// connection, secrets; then, for real, an sshd with the host key the component generated and pinned.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { utils } from "ssh2";
+import { VmWithReadySsh } from "../../components/azure";
+import type { VmWithReadySshArgs } from "../../components/azure/args";
+import { HostKeyMismatchError, waitForSsh } from "../../components/readiness";
+import { ed25519 } from "../support/keys";
+import { OpenSshServer, opensshSkipReason } from "../support/openssh";
+import { isSecret, value, type Registered } from "../support/pulumi-mocks";
+import { cloudConfigs } from "../support/user-data";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const requireFromString = require("require-from-string") as (code: string) => {
+  handler: () => unknown;
+};
+
+const VM_ID = "6f1c2d8e-0000-4000-8000-00000000beef";
+const registered: Registered[] = [];
+
+/** Computed outputs as Azure (or our providers) would report them. */
+async function state(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  switch (type) {
+    case "azure-native:resources:ResourceGroup":
+      return { ...inputs, name: `${name}-a1b2c3` };
+    case "azure-native:network:VirtualNetwork":
+      return { ...inputs, name: `${name}-a1b2c3` };
+    case "azure-native:network:PublicIPAddress":
+      return { ...inputs, ipAddress: name.endsWith("nat-ip") ? "20.1.2.99" : "20.1.2.3" };
+    case "azure-native:network:NetworkInterface": {
+      const [config] = inputs.ipConfigurations as Record<string, unknown>[];
+      return { ...inputs, ipConfigurations: [{ ...config, privateIPAddress: "10.0.0.4" }] };
+    }
+    case "azure-native:compute:VirtualMachine":
+      return { ...inputs, vmId: VM_ID };
+    case "pulumi-nodejs:dynamic/ssh-key-pair:SshKeyPair": {
+      // The real provider, as serialized: it generates the key.
+      const provider = requireFromString(inputs.__provider as string).handler() as {
+        create: (i: unknown) => Promise<{ outs: Record<string, unknown> }>;
+      };
+      return (await provider.create(inputs)).outs;
+    }
+    case "pulumi-nodejs:dynamic/ssh-readiness:SshReadiness": {
+      // What create reports: the key sshd presented (a key line without the pin's comment).
+      const pin =
+        typeof inputs.hostKey === "string"
+          ? inputs.hostKey.split(" ").slice(0, 2).join(" ")
+          : undefined;
+      const presented =
+        pin ?? "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFirstSeenKeyFirstSeenKeyFirstSeenKey00";
+      return {
+        ...inputs,
+        port: inputs.port ?? 22,
+        hostKey: presented,
+        knownHostsLine: `${inputs.host} ${presented}`,
+      };
+    }
+    default:
+      return inputs;
+  }
+}
+
+/** The VM's osProfile: secret as a whole when it carries the host key in its custom data. */
+function osProfile(name: string): { secret: boolean; value: Record<string, unknown> } {
+  const os = byName(name).inputs.osProfile;
+  return isSecret(os)
+    ? { secret: true, value: os.value as Record<string, unknown> }
+    : { secret: false, value: os as Record<string, unknown> };
+}
+
+const user = ed25519();
+const byName = (name: string) => {
+  const found = registered.find((r) => r.name === name);
+  assert.ok(found, `${name} is registered`);
+  return found;
+};
+
+async function build(name: string, args: VmWithReadySshArgs): Promise<VmWithReadySsh> {
+  const vm = new VmWithReadySsh(name, args);
+  await value(vm.connection);
+  return vm;
+}
+
+describe("VmWithReadySsh", () => {
+  before(async () => {
+    await pulumi.runtime.setMocks(
+      {
+        newResource: async (args) => {
+          registered.push({
+            type: args.type,
+            name: args.name,
+            custom: args.custom ?? false,
+            inputs: args.inputs,
+          });
+          return {
+            id: `/subscriptions/sub/${args.name}`,
+            state: await state(args.type, args.name, args.inputs),
+          };
+        },
+        call: () => {
+          throw new Error("not implemented: the component calls no provider function");
+        },
+      },
+      "vm-with-ready-ssh",
+      "test",
+    );
+  });
+
+  describe("a private VM with defaults (new network, generated keys, pinned host key)", () => {
+    let vm: VmWithReadySsh;
+    before(async () => {
+      vm = await build("builder", {
+        location: "westeurope",
+        adminUsername: "azureuser",
+        tags: { owner: "platform" },
+      });
+    });
+
+    it("creates these children, named from its name", () => {
+      const children = registered
+        .filter((r) => r.name.startsWith("builder"))
+        .map((r) => [r.type, r.name])
+        .sort((a, b) => a[1].localeCompare(b[1]));
+      const expected = [
+        ["vm-with-ready-ssh:azure:VmWithReadySsh", "builder"],
+        ["azure-native:resources:ResourceGroup", "builder-rg"],
+        ["pulumi-nodejs:dynamic/ssh-key-pair:SshKeyPair", "builder-admin-key"],
+        ["pulumi-nodejs:dynamic/ssh-key-pair:SshKeyPair", "builder-host-key"],
+        ["azure-native:network:VirtualNetwork", "builder-vnet"],
+        ["azure-native:network:PublicIPAddress", "builder-nat-ip"],
+        ["azure-native:network:NatGateway", "builder-nat"],
+        ["azure-native:network:Subnet", "builder-subnet"],
+        ["azure-native:network:NetworkSecurityGroup", "builder-nsg"],
+        ["azure-native:network:NetworkInterface", "builder-nic"],
+        ["azure-native:compute:VirtualMachine", "builder-vm"],
+        ["pulumi-nodejs:dynamic/ssh-readiness:SshReadiness", "builder-ready"],
+      ];
+      // Registration order depends on serialization; the set is what matters.
+      assert.deepEqual(
+        children,
+        expected.sort((a, b) => a[1].localeCompare(b[1])),
+      );
+    });
+
+    it("makes a private subnet, explicitly, with the NAT gateway as its way out", () => {
+      const subnet = byName("builder-subnet").inputs;
+      assert.equal(subnet.defaultOutboundAccess, false);
+      assert.deepEqual(subnet.natGateway, { id: "/subscriptions/sub/builder-nat" });
+      assert.equal(subnet.addressPrefix, "10.0.0.0/24");
+      assert.deepEqual(byName("builder-nat").inputs.sku, { name: "Standard" });
+      assert.deepEqual(byName("builder-nat-ip").inputs.sku, { name: "Standard", tier: "Regional" });
+    });
+
+    it("allows SSH only from the VNet", () => {
+      const [rule] = byName("builder-nsg").inputs.securityRules as Record<string, unknown>[];
+      assert.deepEqual(
+        { ...rule },
+        {
+          name: "allow-ssh",
+          description: "SSH from the allowed sources only (vm-with-ready-ssh)",
+          priority: 1000,
+          direction: "Inbound",
+          access: "Allow",
+          protocol: "Tcp",
+          sourcePortRange: "*",
+          destinationPortRange: "22",
+          destinationAddressPrefix: "*",
+          sourceAddressPrefix: "10.0.0.0/16",
+        },
+      );
+    });
+
+    it("gives the NIC no public IP and the NSG", () => {
+      const nic = byName("builder-nic").inputs;
+      const [config] = nic.ipConfigurations as Record<string, unknown>[];
+      assert.equal(config.publicIPAddress, undefined);
+      assert.deepEqual(config.subnet, { id: "/subscriptions/sub/builder-subnet" });
+      assert.deepEqual(nic.networkSecurityGroup, { id: "/subscriptions/sub/builder-nsg" });
+    });
+
+    it("makes a key-only Ubuntu 24.04 VM with boot diagnostics and a disk that goes with it", async () => {
+      const inputs = byName("builder-vm").inputs as Record<string, Record<string, unknown>>;
+      assert.deepEqual(inputs.hardwareProfile, { vmSize: "Standard_D2s_v5" });
+      assert.deepEqual(inputs.diagnosticsProfile, { bootDiagnostics: { enabled: true } });
+      const storage = inputs.storageProfile as Record<string, Record<string, unknown>>;
+      assert.deepEqual(storage.imageReference, {
+        publisher: "Canonical",
+        offer: "ubuntu-24_04-lts",
+        sku: "server",
+        version: "latest",
+      });
+      assert.equal(storage.osDisk.deleteOption, "Delete");
+      assert.equal(storage.osDisk.createOption, "FromImage");
+      const os = osProfile("builder-vm").value as Record<string, unknown> & {
+        linuxConfiguration: Record<string, unknown>;
+      };
+      assert.equal(os.computerName, "builder");
+      assert.equal(os.adminUsername, "azureuser");
+      assert.equal(os.linuxConfiguration.disablePasswordAuthentication, true);
+      const ssh = os.linuxConfiguration.ssh as { publicKeys: { path: string; keyData: string }[] };
+      assert.deepEqual(ssh.publicKeys, [
+        { path: "/home/azureuser/.ssh/authorized_keys", keyData: await value(vm.adminPublicKey) },
+      ]);
+    });
+
+    it("puts the generated host key in the custom data, secret, and pins it in the readiness check", async () => {
+      const os = osProfile("builder-vm");
+      assert.ok(os.secret, "custom data holds the host private key: secret");
+      const userData = Buffer.from(String(os.value.customData), "base64").toString();
+      const [config] = cloudConfigs(userData);
+      const keys = config.ssh_keys as Record<string, string>;
+      // The private key in the custom data is the half of the pinned public key.
+      const privateHalf = utils.parseKey(keys.ed25519_private);
+      const publicHalf = utils.parseKey(keys.ed25519_public);
+      assert.ok(!(privateHalf instanceof Error) && !(publicHalf instanceof Error));
+      assert.ok(!Array.isArray(privateHalf) && !Array.isArray(publicHalf));
+      assert.ok(privateHalf.getPublicSSH().equals(publicHalf.getPublicSSH()));
+      assert.equal(byName("builder-ready").inputs.hostKey, keys.ed25519_public);
+      assert.deepEqual(config.ssh_genkeytypes, []);
+    });
+
+    it("waits at level command for 15 minutes on the private IP, again for a new vmId", () => {
+      const ready = byName("builder-ready").inputs;
+      assert.deepEqual(
+        {
+          host: ready.host,
+          port: ready.port,
+          username: ready.username,
+          level: ready.level,
+          timeout: ready.timeout,
+        },
+        { host: "10.0.0.4", port: 22, username: "azureuser", level: "command", timeout: "15m" },
+      );
+      assert.deepEqual(ready.triggers, [VM_ID]);
+      assert.ok(isSecret(ready.privateKey));
+    });
+
+    it("builds the connection from the readiness outputs, the key secret", async () => {
+      assert.equal(await pulumi.isSecret(vm.connection), true);
+      const connection = await value(vm.connection);
+      const pin = byName("builder-ready").inputs.hostKey as string;
+      // The readiness output (the key as presented, without the pin's comment), not the pin itself.
+      assert.equal(connection.hostKey, pin.split(" ").slice(0, 2).join(" "));
+      assert.equal(connection.host, "10.0.0.4");
+      assert.equal(connection.user, "azureuser");
+      assert.equal(connection.port, 22);
+      assert.match(connection.privateKey, /^-----BEGIN OPENSSH PRIVATE KEY-----/);
+      assert.equal(await pulumi.isSecret(vm.adminPrivateKey), true);
+      assert.equal(await value(vm.hostKey), connection.hostKey);
+      assert.equal(await value(vm.knownHostsLine), `10.0.0.4 ${connection.hostKey}`);
+    });
+
+    it("tags every Azure resource", () => {
+      const azure = registered.filter(
+        (r) => r.name.startsWith("builder") && r.type.startsWith("azure-native:"),
+      );
+      for (const child of azure.filter((r) => r.type !== "azure-native:network:Subnet")) {
+        assert.deepEqual(child.inputs.tags, { owner: "platform" }, child.name);
+      }
+    });
+  });
+
+  describe("a public VM with the user's keys", () => {
+    let vm: VmWithReadySsh;
+    before(async () => {
+      vm = await build("web", {
+        location: "westeurope",
+        adminUsername: "azureuser",
+        ssh: { publicKey: user.public, privateKey: user.private },
+        network: { publicIp: true, allowedSshSourceCidrs: ["203.0.113.4/32", "198.51.100.0/24"] },
+      });
+    });
+
+    it("gets a Standard static public IP, no NAT gateway, and no generated admin key", () => {
+      const names = registered.filter((r) => r.name.startsWith("web")).map((r) => r.name);
+      assert.ok(!names.includes("web-nat") && !names.includes("web-admin-key"));
+      const ip = byName("web-ip").inputs;
+      assert.deepEqual(
+        [ip.sku, ip.publicIPAllocationMethod, ip.publicIPAddressVersion],
+        [{ name: "Standard", tier: "Regional" }, "Static", "IPv4"],
+      );
+      const [config] = byName("web-nic").inputs.ipConfigurations as Record<string, unknown>[];
+      assert.deepEqual(config.publicIPAddress, { id: "/subscriptions/sub/web-ip" });
+    });
+
+    it("allows SSH only from the given sources", () => {
+      const [rule] = byName("web-nsg").inputs.securityRules as Record<string, unknown>[];
+      assert.deepEqual(rule.sourceAddressPrefixes, ["203.0.113.4/32", "198.51.100.0/24"]);
+    });
+
+    it("hands remote.Command a connection that is the readiness check's (the README example)", async () => {
+      const provision = new command.remote.Command("provision", {
+        connection: vm.connection,
+        create: "sudo apt-get install -y nginx",
+      });
+      await value(provision.urn);
+      const { connection } = byName("provision").inputs;
+      assert.ok(isSecret(connection));
+      const { host, user: login, hostKey } = connection.value as Record<string, unknown>;
+      assert.deepEqual(
+        { host, login, hostKey },
+        { host: "20.1.2.3", login: "azureuser", hostKey: await value(vm.hostKey) },
+      );
+    });
+
+    it("waits on the public IP with the user's key", async () => {
+      const ready = byName("web-ready").inputs;
+      assert.equal(ready.host, "20.1.2.3");
+      assert.equal((ready.privateKey as { value: string }).value, user.private);
+      assert.equal(await value(vm.publicIpAddress), "20.1.2.3");
+      assert.equal(await value(vm.sshHost), "20.1.2.3");
+    });
+  });
+
+  describe("in an existing resource group and subnet, trusting the first key seen", () => {
+    before(async () => {
+      await build("inner", {
+        location: "westeurope",
+        adminUsername: "azureuser",
+        resourceGroupName: "shared-rg",
+        hostKey: "first-seen",
+        ssh: { privateKey: user.private },
+        network: {
+          subnetId:
+            "/subscriptions/sub/resourceGroups/shared-rg/providers/Microsoft.Network/virtualNetworks/hub/subnets/vms",
+        },
+        readiness: { level: "auth", timeout: 300 },
+      });
+    });
+
+    it("creates no resource group, network or host key", () => {
+      const types = registered
+        .filter((r) => r.name.startsWith("inner"))
+        .map((r) => r.type.split(":").pop());
+      assert.deepEqual(types, [
+        "VmWithReadySsh",
+        "NetworkSecurityGroup",
+        "NetworkInterface",
+        "VirtualMachine",
+        "SshReadiness",
+      ]);
+    });
+
+    it("allows SSH from the VirtualNetwork service tag, and uses the given subnet", () => {
+      const [rule] = byName("inner-nsg").inputs.securityRules as Record<string, unknown>[];
+      assert.equal(rule.sourceAddressPrefix, "VirtualNetwork");
+      const [config] = byName("inner-nic").inputs.ipConfigurations as Record<string, unknown>[];
+      assert.match(String((config.subnet as { id: string }).id), /\/subnets\/vms$/);
+      assert.equal(byName("inner-nic").inputs.resourceGroupName, "shared-rg");
+    });
+
+    it("sends no custom data and pins nothing; derives the public key from the private one", () => {
+      const profile = osProfile("inner-vm");
+      assert.equal(profile.secret, false);
+      const os = profile.value as Record<string, unknown> & {
+        linuxConfiguration: { ssh: { publicKeys: { keyData: string }[] } };
+      };
+      assert.equal(os.customData, undefined);
+      assert.equal(byName("inner-ready").inputs.hostKey, undefined);
+      assert.equal(
+        os.linuxConfiguration.ssh.publicKeys[0].keyData,
+        user.public.split(" ").slice(0, 2).join(" "),
+      );
+      assert.deepEqual(
+        [byName("inner-ready").inputs.level, byName("inner-ready").inputs.timeout],
+        ["auth", 300],
+      );
+    });
+  });
+
+  it("refuses bad arguments before creating any child", () => {
+    const before = registered.length;
+    assert.throws(
+      () => new VmWithReadySsh("bad", { location: "westeurope", adminUsername: "admin" }),
+      {
+        name: "RangeError",
+        message:
+          '[adminUsername] "admin" is reserved by Azure; choose another name (e.g. "azureuser")',
+      },
+    );
+    // Only the component itself may have registered; no child.
+    assert.ok(
+      registered.slice(before).every((r) => r.type === "vm-with-ready-ssh:azure:VmWithReadySsh"),
+    );
+  });
+
+  describe("the generated host key, for real", { skip: opensshSkipReason() }, () => {
+    let pinned: OpenSshServer;
+    let other: OpenSshServer;
+    let pin: string;
+    before(async () => {
+      const os = osProfile("builder-vm").value;
+      const [config] = cloudConfigs(Buffer.from(String(os.customData), "base64").toString());
+      const keys = config.ssh_keys as Record<string, string>;
+      pin = byName("builder-ready").inputs.hostKey as string;
+      pinned = new OpenSshServer({ hostKeyPrivate: keys.ed25519_private });
+      pinned.authorize(user.public);
+      other = new OpenSshServer();
+      other.authorize(user.public);
+      await Promise.all([pinned.start(), other.start()]);
+    });
+    after(() => Promise.all([pinned.dispose(), other.dispose()]));
+
+    it("is the key sshd presents when cloud-init installs it, and the pin accepts it", async () => {
+      const result = await waitForSsh({
+        host: "127.0.0.1",
+        port: pinned.port,
+        username: pinned.user,
+        privateKey: user.private,
+        hostKey: pin,
+      });
+      assert.equal(result.hostKey, pin.split(" ").slice(0, 2).join(" "));
+    });
+
+    it("makes the readiness check refuse any other server key", async () => {
+      await assert.rejects(
+        waitForSsh({
+          host: "127.0.0.1",
+          port: other.port,
+          username: other.user,
+          privateKey: user.private,
+          hostKey: pin,
+        }),
+        HostKeyMismatchError,
+      );
+    });
+  });
+});

@@ -10,62 +10,9 @@ import type { VmWithReadySshArgs } from "../../components/azure/args";
 import { HostKeyMismatchError, waitForSsh } from "../../components/readiness";
 import { ed25519 } from "../support/keys";
 import { OpenSshServer, opensshSkipReason } from "../support/openssh";
+import { mockState, VM_ID } from "../support/azure-mocks";
 import { isSecret, value, type Registered } from "../support/pulumi-mocks";
 import { cloudConfigs } from "../support/user-data";
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const requireFromString = require("require-from-string") as (code: string) => {
-  handler: () => unknown;
-};
-
-const VM_ID = "6f1c2d8e-0000-4000-8000-00000000beef";
-const registered: Registered[] = [];
-
-/** Computed outputs as Azure (or our providers) would report them. */
-async function state(
-  type: string,
-  name: string,
-  inputs: Record<string, unknown>,
-): Promise<Record<string, unknown>> {
-  switch (type) {
-    case "azure-native:resources:ResourceGroup":
-      return { ...inputs, name: `${name}-a1b2c3` };
-    case "azure-native:network:VirtualNetwork":
-      return { ...inputs, name: `${name}-a1b2c3` };
-    case "azure-native:network:PublicIPAddress":
-      return { ...inputs, ipAddress: name.endsWith("nat-ip") ? "20.1.2.99" : "20.1.2.3" };
-    case "azure-native:network:NetworkInterface": {
-      const [config] = inputs.ipConfigurations as Record<string, unknown>[];
-      return { ...inputs, ipConfigurations: [{ ...config, privateIPAddress: "10.0.0.4" }] };
-    }
-    case "azure-native:compute:VirtualMachine":
-      return { ...inputs, vmId: VM_ID };
-    case "pulumi-nodejs:dynamic/ssh-key-pair:SshKeyPair": {
-      // The real provider, as serialized: it generates the key.
-      const provider = requireFromString(inputs.__provider as string).handler() as {
-        create: (i: unknown) => Promise<{ outs: Record<string, unknown> }>;
-      };
-      return (await provider.create(inputs)).outs;
-    }
-    case "pulumi-nodejs:dynamic/ssh-readiness:SshReadiness": {
-      // What create reports: the key sshd presented (a key line without the pin's comment).
-      const pin =
-        typeof inputs.hostKey === "string"
-          ? inputs.hostKey.split(" ").slice(0, 2).join(" ")
-          : undefined;
-      const presented =
-        pin ?? "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFirstSeenKeyFirstSeenKeyFirstSeenKey00";
-      return {
-        ...inputs,
-        port: inputs.port ?? 22,
-        hostKey: presented,
-        knownHostsLine: `${inputs.host} ${presented}`,
-      };
-    }
-    default:
-      return inputs;
-  }
-}
 
 /** The VM's osProfile: secret as a whole when it carries the host key in its custom data. */
 function osProfile(name: string): { secret: boolean; value: Record<string, unknown> } {
@@ -88,6 +35,8 @@ async function build(name: string, args: VmWithReadySshArgs): Promise<VmWithRead
   return vm;
 }
 
+const registered: Registered[] = [];
+
 describe("VmWithReadySsh", () => {
   before(async () => {
     await pulumi.runtime.setMocks(
@@ -101,7 +50,7 @@ describe("VmWithReadySsh", () => {
           });
           return {
             id: `/subscriptions/sub/${args.name}`,
-            state: await state(args.type, args.name, args.inputs),
+            state: await mockState(args.type, args.name, args.inputs),
           };
         },
         call: () => {

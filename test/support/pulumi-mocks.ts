@@ -49,3 +49,47 @@ export function isSecret(input: unknown): input is { value: unknown } {
     (input as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG
   );
 }
+
+export interface Registration {
+  urn: string;
+  type: string;
+  name: string;
+  /** URNs this resource depends on, as the SDK registered them: dependsOn and the resources its inputs came from. */
+  dependencies: string[];
+}
+
+/**
+ * Records each resource's registered dependencies. Pulumi's mocks do not pass them to `newResource`, so this
+ * wraps the mock monitor's registerResource and reads them from the request the SDK sent.
+ */
+export function recordRegistrations(): Registration[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor: () => unknown };
+  const monitor = settings.getMonitor() as {
+    registerResource: (
+      req: RegisterRequest,
+      callback: (err: unknown, res?: { getUrn(): string }) => void,
+    ) => void;
+  };
+  const registrations: Registration[] = [];
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) =>
+    original(req, (err, res) => {
+      if (!err && res) {
+        registrations.push({
+          urn: res.getUrn(),
+          type: req.getType(),
+          name: req.getName(),
+          dependencies: req.getDependenciesList(),
+        });
+      }
+      callback(err, res);
+    });
+  return registrations;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getDependenciesList(): string[];
+}

@@ -9,7 +9,7 @@ import { VmWithReadySsh } from "../../components/azure";
 import type { VmWithReadySshArgs } from "../../components/azure/args";
 import { HostKeyMismatchError, waitForSsh } from "../../components/readiness";
 import { ed25519 } from "../support/keys";
-import { OpenSshServer, opensshSkipReason } from "../support/openssh";
+import { OpenSshServer, opensshSkipReason } from "../../tools/simulator/openssh";
 import { mockState, VM_ID } from "../support/azure-mocks";
 import { isSecret, value, type Registered } from "../support/pulumi-mocks";
 import { cloudConfigs } from "../support/user-data";

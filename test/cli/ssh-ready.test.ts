@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ssh2Server, stallingServer, type InProcessSsh } from "../support/bad-servers";
-import { BootSimulator } from "../support/boot-simulator";
+import { BootSimulator } from "../../tools/simulator/boot-simulator";
 import { ed25519, sshKeygen } from "../support/keys";
-import { freePort, opensshSkipReason } from "../support/openssh";
+import { freePort, opensshSkipReason } from "../../tools/simulator/openssh";
 
 const root = resolve(__dirname, "../../..");
 const bin = join(root, "bin", "ssh-ready.js");

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ed25519 } from "../support/keys";
-import { OpenSshServer, opensshSkipReason } from "../support/openssh";
+import { OpenSshServer, opensshSkipReason } from "../../tools/simulator/openssh";
 import { ProviderHost } from "../support/provider-host";
 
 const root = resolve(__dirname, "../../..");

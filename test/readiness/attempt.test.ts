@@ -17,7 +17,7 @@ import {
   type Listening,
 } from "../support/bad-servers";
 import { ed25519 } from "../support/keys";
-import { freePort } from "../support/openssh";
+import { freePort } from "../../tools/simulator/openssh";
 import { utils } from "ssh2";
 
 const user = ed25519();

@@ -11,9 +11,9 @@ import {
   waitForSsh,
   type AttemptEvent,
 } from "../../components/readiness";
-import { BootSimulator } from "../support/boot-simulator";
+import { BootSimulator } from "../../tools/simulator/boot-simulator";
 import { ed25519, sshKeygenFingerprint } from "../support/keys";
-import { OpenSshServer, freePort, opensshSkipReason } from "../support/openssh";
+import { OpenSshServer, freePort, opensshSkipReason } from "../../tools/simulator/openssh";
 
 const skip = opensshSkipReason();
 const user = ed25519();

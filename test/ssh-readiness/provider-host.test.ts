@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { SshReadiness } from "../../components/ssh-readiness";
 import { ed25519 } from "../support/keys";
-import { OpenSshServer, freePort, opensshSkipReason } from "../support/openssh";
+import { OpenSshServer, freePort, opensshSkipReason } from "../../tools/simulator/openssh";
 import { ProviderHost } from "../support/provider-host";
 import { installMocks, value } from "../support/pulumi-mocks";
 

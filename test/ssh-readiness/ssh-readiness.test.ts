@@ -7,7 +7,7 @@ import { SshReadiness } from "../../components/ssh-readiness";
 import type { ReadinessInputs } from "../../components/ssh-readiness/inputs";
 import type { ReadinessOutputs } from "../../components/ssh-readiness/provider";
 import { ed25519 } from "../support/keys";
-import { OpenSshServer, freePort, opensshSkipReason } from "../support/openssh";
+import { OpenSshServer, freePort, opensshSkipReason } from "../../tools/simulator/openssh";
 import { installMocks, isSecret, value, type Registered } from "../support/pulumi-mocks";
 
 // The provider host loads `__provider` with this package: so do we.

@@ -10,7 +10,7 @@ import { before, describe, it } from "node:test";
 import { generateEd25519 } from "../../components/azure/key-generation";
 import { waitForSsh } from "../../components/readiness";
 import { localProgram, START_SSHD, STOP_SSHD } from "../../stacks/local";
-import { freePort, opensshSkipReason } from "../support/openssh";
+import { freePort, opensshSkipReason } from "../../tools/simulator/openssh";
 import { mockStack, settle, type StackRun } from "../support/stack-mocks";
 
 describe("local stack", () => {

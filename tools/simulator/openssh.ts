@@ -1,5 +1,6 @@
-// A real OpenSSH sshd for tests: on 127.0.0.1 and a free port, with its own config, host key and
-// authorized_keys in a temp dir. Start, stop, restart with a new host key, authorize keys: a VM's boot in small.
+// A real OpenSSH sshd for tests, the demo and the benchmark: on 127.0.0.1 and a free port, with its own config,
+// host key and authorized_keys in a temp dir. Start, stop, restart with a new host key, authorize keys: a VM's
+// boot in small.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import {
   chmodSync,
@@ -59,6 +60,8 @@ export interface OpenSshOptions {
   config?: string[];
   /** Use this host private key (OpenSSH text) instead of a generated one. */
   hostKeyPrivate?: string;
+  /** The user to log in as. Defaults to `loginUser()` (which, as root, creates a plain test user). */
+  user?: string;
 }
 
 export class OpenSshServer {
@@ -75,7 +78,7 @@ export class OpenSshServer {
     this.dir = mkdtempSync(join(tmpdir(), "ssh-ready-sshd-"));
     chmodSync(this.dir, 0o755);
     mkdirSync(join(this.dir, "authorized_keys"), { mode: 0o755 });
-    this.user = loginUser();
+    this.user = options.user ?? loginUser();
     if (process.getuid?.() === 0) mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
     this.newHostKey();
   }
@@ -126,6 +129,7 @@ export class OpenSshServer {
         `AuthorizedKeysFile ${join(this.dir, "authorized_keys", "%u")}`,
         "StrictModes no",
         "UsePAM no",
+        "PermitRootLogin prohibit-password",
         "PasswordAuthentication no",
         "KbdInteractiveAuthentication no",
         "PubkeyAuthentication yes",
@@ -174,11 +178,20 @@ export class OpenSshServer {
     });
   }
 
-  /** Stops and starts again on the same port; with `newHostKey`, under a new host key. */
-  async restart(options: { newHostKey?: boolean } = {}): Promise<void> {
+  /**
+   * Stops and starts again on the same port; with `newHostKey`, under a new host key; with `gapMs`, after that
+   * long closed (as while a VM's agent regenerates keys). Sessions already open go on, as with systemd.
+   */
+  async restart(options: { newHostKey?: boolean; gapMs?: number } = {}): Promise<void> {
     await this.stop();
     if (options.newHostKey) this.newHostKey();
+    if (options.gapMs) await new Promise((resolve) => setTimeout(resolve, options.gapMs));
     await this.start();
+  }
+
+  /** Connections sshd accepted so far (its log's "Connection from" lines). */
+  connections(): number {
+    return this.log.filter((line) => line.startsWith("Connection from")).length;
   }
 
   async dispose(): Promise<void> {

@@ -41,6 +41,7 @@ exit "$code"
 }
 
 export class BootSimulator {
+  readonly kind = "openssh";
   readonly server: OpenSshServer;
   readonly stateDir: string;
   /** performance.now() of each transition. */
@@ -51,11 +52,11 @@ export class BootSimulator {
     this.stateDir = stateDir;
   }
 
-  /** A VM whose port is closed; its files live in `dir` (a new temp dir by default). */
-  static async create(dir?: string): Promise<BootSimulator> {
-    const root = dir ?? mkdtempSync(join(tmpdir(), "ssh-ready-vm-"));
+  /** A VM whose port is closed. `user`: who logs in (defaults as OpenSshServer's). */
+  static async create(options: { user?: string } = {}): Promise<BootSimulator> {
+    const root = mkdtempSync(join(tmpdir(), "ssh-ready-vm-"));
     const { binDir, stateDir } = fakeCloudInit(root);
-    const server = new OpenSshServer({ binDir });
+    const server = new OpenSshServer({ binDir, user: options.user });
     server.port = await freePort();
     const sim = new BootSimulator(server, stateDir);
     sim.at.closed = performance.now();
@@ -81,9 +82,15 @@ export class BootSimulator {
     this.at["keys-written"] = performance.now();
   }
 
-  async restartWithNewHostKey(): Promise<void> {
-    await this.server.restart({ newHostKey: true });
+  /** Restarts sshd under a new host key; with `gapMs`, the port stays closed that long. */
+  async restartWithNewHostKey(gapMs = 0): Promise<void> {
+    await this.server.restart({ newHostKey: true, gapMs });
     this.at["sshd-restarted"] = performance.now();
+  }
+
+  /** Connections the VM's sshd accepted so far. */
+  connections(): number {
+    return this.server.connections();
   }
 
   finishCloudInit(result: CloudInitResult = 0): void {

@@ -1,0 +1,118 @@
+// A simulated fresh VM without OpenSSH: ssh2's in-process server plays sshd (public key login, exec of
+// `true` and of the cloud-init wait) through the same boot as the OpenSSH simulator.
+import net from "node:net";
+import { Server as SshServer, utils, type Connection } from "ssh2";
+import { generateEd25519 } from "../../components/azure/key-generation";
+import type { BootPhase, CloudInitResult } from "./boot-simulator";
+import { freePort } from "./openssh";
+
+export class Ssh2Vm {
+  readonly kind = "ssh2";
+  readonly user = "azureuser";
+  readonly at: Partial<Record<BootPhase, number>> = { closed: performance.now() };
+  private listener?: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private accepted = 0;
+  private authorized?: Buffer;
+  private cloudInit?: CloudInitResult;
+  private readonly cloudInitWaiters: (() => void)[] = [];
+  private ssh = this.newServer();
+
+  private constructor(readonly port: number) {}
+
+  static async create(): Promise<Ssh2Vm> {
+    return new Ssh2Vm(await freePort());
+  }
+
+  private newServer(): SshServer {
+    return new SshServer({ hostKeys: [generateEd25519().privateKey] }, (client) =>
+      this.serve(client),
+    );
+  }
+
+  private serve(client: Connection): void {
+    client.on("error", () => undefined);
+    client.on("authentication", (ctx) => {
+      const key = ctx.method === "publickey" ? utils.parseKey(ctx.key.data) : undefined;
+      const allowed =
+        ctx.method === "publickey" &&
+        this.authorized !== undefined &&
+        ctx.key.data.equals(this.authorized) &&
+        key !== undefined &&
+        !(key instanceof Error) &&
+        !Array.isArray(key) &&
+        (!ctx.signature || key.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true);
+      if (allowed) ctx.accept();
+      else ctx.reject(["publickey"]);
+    });
+    client.on("ready", () =>
+      client.on("session", (accept) =>
+        accept().on("exec", (acceptExec, _reject, info) => {
+          const stream = acceptExec();
+          const finish = (code: number, output: string) => {
+            stream.write(output);
+            stream.exit(code);
+            stream.end();
+          };
+          if (info.command === "true") return finish(0, "");
+          if (!info.command.includes("cloud-init"))
+            return finish(127, `sh: ${info.command}: not found\n`);
+          const answer = () =>
+            finish(this.cloudInit!, this.cloudInit === 0 ? "status: done\n" : "status: error\n");
+          if (this.cloudInit !== undefined) answer();
+          else this.cloudInitWaiters.push(answer);
+        }),
+      ),
+    );
+  }
+
+  private async listen(): Promise<void> {
+    const listener = net.createServer((socket) => {
+      this.accepted += 1;
+      this.sockets.add(socket);
+      socket.on("close", () => this.sockets.delete(socket));
+      this.ssh.injectSocket(socket);
+    });
+    await new Promise<void>((resolve) => listener.listen(this.port, "127.0.0.1", resolve));
+    this.listener = listener;
+  }
+
+  async startSshdWithoutKey(): Promise<void> {
+    await this.listen();
+    this.at["sshd-without-key"] = performance.now();
+  }
+
+  writeKeys(publicKey: string): void {
+    const parsed = utils.parseKey(publicKey);
+    if (parsed instanceof Error || Array.isArray(parsed)) throw new Error("not a public key");
+    this.authorized = parsed.getPublicSSH();
+    this.at["keys-written"] = performance.now();
+  }
+
+  /** Stops listening (open sessions go on), then listens again under a new host key after `gapMs`. */
+  async restartWithNewHostKey(gapMs = 0): Promise<void> {
+    const listener = this.listener;
+    this.listener = undefined;
+    if (listener) await new Promise((resolve) => listener.close(resolve));
+    this.ssh = this.newServer();
+    if (gapMs) await new Promise((resolve) => setTimeout(resolve, gapMs));
+    await this.listen();
+    this.at["sshd-restarted"] = performance.now();
+  }
+
+  finishCloudInit(result: CloudInitResult = 0): void {
+    this.cloudInit = result;
+    this.at["cloud-init-done"] = performance.now();
+    for (const answer of this.cloudInitWaiters.splice(0)) answer();
+  }
+
+  connections(): number {
+    return this.accepted;
+  }
+
+  async dispose(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    const listener = this.listener;
+    if (listener) await new Promise((resolve) => listener.close(resolve));
+  }
+}

@@ -10,7 +10,12 @@ export interface ScheduleOptions {
   politeIntervalMs: number;
   /** The longest pause. Defaults to 10000 ms. */
   maxIntervalMs: number;
-  /** Growth of the polite pause per failed attempt that got no further than before. Defaults to 1.5. */
+  /**
+   * Polite attempts at the least pause before the pause starts to grow: keys are often written seconds after
+   * sshd starts, and one connection a second is still polite. Defaults to 5.
+   */
+  steadyAttempts: number;
+  /** Growth of the polite pause per failed attempt after the steady ones. Defaults to 1.5. */
   backoffFactor: number;
   /** Relative random spread of each pause, 0–1 (0.2 = ±20 %, never below the polite minimum). Defaults to 0.2. */
   jitter: number;
@@ -20,13 +25,15 @@ export const DEFAULT_SCHEDULE: ScheduleOptions = {
   fastIntervalMs: 200,
   politeIntervalMs: 1000,
   maxIntervalMs: 10_000,
+  steadyAttempts: 5,
   backoffFactor: 1.5,
   jitter: 0.2,
 };
 
 /**
- * The retry schedule of one wait. `next()` returns the pause before the next attempt. The polite backoff
- * starts again from its minimum whenever an attempt gets further than any before it (e.g. from "connection
+ * The retry schedule of one wait. `next()` returns the pause before the next attempt. The polite pause stays at
+ * its minimum for `steadyAttempts`, then grows; it starts again from the minimum whenever an attempt gets
+ * further than any before it (e.g. from "connection
  * closed" to "key not accepted"), because the server has made progress.
  */
 export class RetrySchedule {
@@ -39,7 +46,14 @@ export class RetrySchedule {
   ) {}
 
   next(failure: FailureClass, reached: Phase): number {
-    const { fastIntervalMs, politeIntervalMs, maxIntervalMs, backoffFactor, jitter } = this.options;
+    const {
+      fastIntervalMs,
+      politeIntervalMs,
+      maxIntervalMs,
+      steadyAttempts,
+      backoffFactor,
+      jitter,
+    } = this.options;
     const rank = phaseRank(reached);
     if (rank > this.furthest) {
       this.furthest = rank;
@@ -49,7 +63,8 @@ export class RetrySchedule {
     if (!CLASS_INFO[failure].costsServer) {
       return Math.round(Math.min(maxIntervalMs, fastIntervalMs * spread));
     }
-    const base = Math.min(maxIntervalMs, politeIntervalMs * backoffFactor ** this.politeFailures);
+    const growth = Math.max(0, this.politeFailures - steadyAttempts + 1);
+    const base = Math.min(maxIntervalMs, politeIntervalMs * backoffFactor ** growth);
     this.politeFailures += 1;
     return Math.round(Math.min(maxIntervalMs, Math.max(politeIntervalMs, base * spread)));
   }

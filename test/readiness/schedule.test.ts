@@ -16,10 +16,13 @@ describe("RetrySchedule", () => {
     assert.equal(schedule.next("timeout", "connect"), 200);
   });
 
-  it("backs off politely from 1 s by 1.5× to a 10 s cap once sshd answers", () => {
+  it("once sshd answers, retries every second five times, then backs off by 1.5× to a 10 s cap", () => {
     const schedule = new RetrySchedule(DEFAULT_SCHEDULE, steady);
-    const delays = Array.from({ length: 8 }, () => schedule.next("auth-rejected", "auth"));
-    assert.deepEqual(delays, [1000, 1500, 2250, 3375, 5063, 7594, 10000, 10000]);
+    const delays = Array.from({ length: 12 }, () => schedule.next("auth-rejected", "auth"));
+    assert.deepEqual(
+      delays,
+      [1000, 1000, 1000, 1000, 1000, 1500, 2250, 3375, 5063, 7594, 10000, 10000],
+    );
   });
 
   it("spreads fast polls by ±20 % jitter", () => {
@@ -36,7 +39,7 @@ describe("RetrySchedule", () => {
   });
 
   it("starts the backoff again when an attempt gets further than any before", () => {
-    const schedule = new RetrySchedule(DEFAULT_SCHEDULE, steady);
+    const schedule = new RetrySchedule({ ...DEFAULT_SCHEDULE, steadyAttempts: 1 }, steady);
     assert.deepEqual(
       [
         schedule.next("reset", "banner"),
@@ -50,14 +53,14 @@ describe("RetrySchedule", () => {
   });
 
   it("goes back to fast polling when sshd stops listening again (restart)", () => {
-    const schedule = new RetrySchedule(DEFAULT_SCHEDULE, steady);
+    const schedule = new RetrySchedule({ ...DEFAULT_SCHEDULE, steadyAttempts: 1 }, steady);
     schedule.next("auth-rejected", "auth");
     assert.equal(schedule.next("refused", "connect"), 200);
     assert.equal(schedule.next("auth-rejected", "auth"), 1500);
   });
 
   it("treats DNS and unreachable answers politely (someone else's server answers them)", () => {
-    const schedule = new RetrySchedule(DEFAULT_SCHEDULE, steady);
+    const schedule = new RetrySchedule({ ...DEFAULT_SCHEDULE, steadyAttempts: 1 }, steady);
     assert.equal(schedule.next("dns", "connect"), 1000);
     assert.equal(schedule.next("unreachable", "connect"), 1500);
   });

@@ -116,10 +116,10 @@ describe("runWait", () => {
       { attemptMs: 100 },
     );
     await assert.rejects(promise, SshNotReadyError);
-    assert.deepEqual(clock.sleeps, [1000, 1300]);
+    assert.deepEqual(clock.sleeps, [1000, 1000, 200]);
     assert.deepEqual(
       contexts.map((c) => c.remainingMs),
-      [2500, 1400],
+      [2500, 1400, 300],
     );
     assert.equal(clock.t, 2500);
   });

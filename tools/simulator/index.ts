@@ -20,10 +20,15 @@ export interface SimulatedVm {
   dispose(): Promise<void>;
 }
 
-/** A VM whose port is still closed. With OpenSSH the login user is the one running this. */
-export async function createVm(prefer: "openssh" | "ssh2" = "openssh"): Promise<SimulatedVm> {
-  if (prefer === "openssh" && existsSync(SSHD))
-    return BootSimulator.create({ user: userInfo().username });
+/**
+ * A VM whose port is still closed. With OpenSSH the login user is `user`, by default the one running this
+ * (the benchmark passes a plain user when it runs as root, whose shell start-up would skew every login).
+ */
+export async function createVm(
+  prefer: "openssh" | "ssh2" = "openssh",
+  user = userInfo().username,
+): Promise<SimulatedVm> {
+  if (prefer === "openssh" && existsSync(SSHD)) return BootSimulator.create({ user });
   return Ssh2Vm.create();
 }
 

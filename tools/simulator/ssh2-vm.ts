@@ -60,6 +60,7 @@ export class Ssh2Vm {
           const answer = () =>
             finish(this.cloudInit!, this.cloudInit === 0 ? "status: done\n" : "status: error\n");
           if (this.cloudInit !== undefined) answer();
+          else if (!info.command.includes("--wait")) finish(0, "status: running\n");
           else this.cloudInitWaiters.push(answer);
         }),
       ),

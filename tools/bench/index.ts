@@ -1,0 +1,213 @@
+// `npm run bench`: how ssh-ready compares with the usual ways of waiting, on simulated boots on loopback
+// (a benchmark, not a test: it measures and reports, and says which targets it met). Prints tables and
+// writes bench-results.json.
+import { spawn } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join, resolve } from "node:path";
+import { generateEd25519 } from "../../components/azure/key-generation";
+import { loginUser, SSHD } from "../simulator/openssh";
+import { SCENARIOS, trial, WAITERS, type Scenario, type TrialResult, type Waiter } from "./race";
+
+const TRIALS = Number(process.env.BENCH_TRIALS ?? 5);
+const HOSTS = Number(process.env.BENCH_HOSTS ?? 200);
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+}
+const median = (values: number[]) => quantile(values, 0.5);
+
+interface Row {
+  scenario: Scenario;
+  waiter: Waiter;
+  medianMs: number;
+  p95Ms: number;
+  falseReady: number;
+  trials: number;
+  connections: number;
+  paceMedianMs?: number;
+}
+
+function summarize(results: TrialResult[]): Row[] {
+  const rows: Row[] = [];
+  for (const scenario of SCENARIOS) {
+    for (const waiter of WAITERS) {
+      const mine = results.filter((r) => r.scenario === scenario && r.waiter === waiter);
+      const paces = mine.flatMap((r) => (r.paceMs === undefined ? [] : [r.paceMs]));
+      rows.push({
+        scenario,
+        waiter,
+        medianMs: median(mine.map((r) => r.latencyMs)),
+        p95Ms: quantile(
+          mine.map((r) => r.latencyMs),
+          0.95,
+        ),
+        falseReady: mine.filter((r) => r.falseReady).length,
+        trials: mine.length,
+        connections: Math.round(mine.reduce((n, r) => n + r.connections, 0) / mine.length),
+        paceMedianMs: paces.length ? median(paces) : undefined,
+      });
+    }
+  }
+  return rows;
+}
+
+function table(rows: Row[]): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const lines = [
+    "| scenario | waiter | latency median | latency p95 | false-ready | sshd connections |",
+    "| --- | --- | ---: | ---: | ---: | ---: |",
+    ...rows.map(
+      (r) =>
+        `| ${r.scenario} | ${r.waiter} | ${s(r.medianMs)} | ${s(r.p95Ms)} | ${r.falseReady}/${r.trials} | ${r.connections} |`,
+    ),
+  ];
+  return lines.join("\n");
+}
+
+interface ScaleResult {
+  hosts: number;
+  detected: number;
+  wallSeconds: number;
+  cpuSeconds: number;
+  peakRssMb: number;
+  refusedCpuPerWallSecond: number;
+  attempts: number;
+}
+
+function runNode(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  onLine: (line: string, child: ReturnType<typeof spawn>) => void,
+) {
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env },
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  let buffered = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split("\n");
+    buffered = lines.pop() ?? "";
+    for (const line of lines) onLine(line, child);
+  });
+  return child;
+}
+
+/** 200 hosts booting at random times, waited on at once by one separate process. */
+async function scale(): Promise<ScaleResult> {
+  const key = generateEd25519("bench");
+  const dir = __dirname;
+  return new Promise((resolveResult, reject) => {
+    const farm = runNode(
+      join(dir, "farm.js"),
+      { HOSTS: String(HOSTS), AUTHORIZED_KEY: key.publicKey },
+      (line) => {
+        const { ports } = JSON.parse(line) as { ports: number[] };
+        runNode(
+          join(dir, "scale-waiter.js"),
+          { PORTS: JSON.stringify(ports), PRIVATE_KEY: key.privateKey },
+          (report) => {
+            farm.stdin!.end();
+            resolveResult(JSON.parse(report) as ScaleResult);
+          },
+        ).on("exit", (code) => code !== 0 && reject(new Error(`the waiter exited ${code}`)));
+      },
+    );
+    farm.on(
+      "exit",
+      (code) => code !== 0 && code !== null && reject(new Error(`the farm exited ${code}`)),
+    );
+  });
+}
+
+async function main(): Promise<void> {
+  const openssh = existsSync(SSHD) && process.env.BENCH_SERVER !== "ssh2";
+  // As root, log in as a plain user: root's shell start-up (pyenv here) would add ~0.7 s to every login.
+  const user = openssh ? loginUser() : undefined;
+  console.log(
+    `Simulated VMs: ${openssh ? `OpenSSH sshd, logging in as ${user}` : "ssh2's in-process server"}; ${TRIALS} trials per scenario; node ${process.version}; ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`,
+  );
+  const key = generateEd25519("bench");
+  const results: TrialResult[] = [];
+  for (const scenario of SCENARIOS) {
+    for (let i = 1; i <= TRIALS; i++) {
+      process.stdout.write(`  ${scenario}: trial ${i}/${TRIALS}\r`);
+      results.push(...(await trial(scenario, key, { prefer: openssh ? "openssh" : "ssh2", user })));
+    }
+  }
+  const rows = summarize(results);
+  console.log(
+    `\nDetection latency is the waiter's "ready" minus the moment the VM was truly ready (negative: too early).\n`,
+  );
+  console.log(table(rows));
+
+  console.log(
+    `\nScale: ${HOSTS} hosts booting at random times (3–10 s), waited on at once (level auth) by one process…`,
+  );
+  const big = await scale();
+  console.log(
+    `  detected ${big.detected}/${big.hosts} in ${big.wallSeconds.toFixed(1)} s; peak RSS ${big.peakRssMb.toFixed(0)} MB; ` +
+      `CPU ${big.cpuSeconds.toFixed(2)} s in all, ${big.refusedCpuPerWallSecond.toFixed(3)} CPU-s per wall-s while every port refused; ${big.attempts} attempts`,
+  );
+
+  const row = (scenario: Scenario, waiter: Waiter) =>
+    rows.find((r) => r.scenario === scenario && r.waiter === waiter)!;
+  const checks: [string, boolean, string][] = [];
+  for (const scenario of SCENARIOS) {
+    const r = row(scenario, "ssh-ready command");
+    checks.push([
+      `ssh-ready command, ${scenario}: 0 false-ready`,
+      r.falseReady === 0,
+      `${r.falseReady}/${r.trials}`,
+    ]);
+    checks.push([
+      `ssh-ready command, ${scenario}: median ≤ 0.25 s, p95 ≤ 0.5 s`,
+      r.medianMs <= 250 && r.p95Ms <= 500 && r.medianMs >= 0,
+      `${r.medianMs} ms, ${r.p95Ms} ms`,
+    ]);
+  }
+  const plain = row("plain", "ssh-ready auth");
+  checks.push([
+    "ssh-ready auth, plain: 0 false-ready, median ≤ 0.25 s, p95 ≤ 0.5 s",
+    plain.falseReady === 0 && plain.medianMs <= 250 && plain.p95Ms <= 500,
+    `${plain.falseReady}/${plain.trials}, ${plain.medianMs} ms, ${plain.p95Ms} ms`,
+  ]);
+  const late = row("late keys", "ssh-ready auth");
+  checks.push([
+    "ssh-ready auth, late keys: median ≤ half its retry pause + one handshake",
+    late.medianMs <= (late.paceMedianMs ?? 0),
+    `${late.medianMs} ms vs ${late.paceMedianMs} ms`,
+  ]);
+  checks.push([
+    `${HOSTS} concurrent waits: all detected`,
+    big.detected === big.hosts,
+    `${big.detected}/${big.hosts}`,
+  ]);
+  checks.push([
+    `${HOSTS} concurrent waits: peak RSS < 150 MB`,
+    big.peakRssMb < 150,
+    `${big.peakRssMb.toFixed(0)} MB`,
+  ]);
+  checks.push([
+    `${HOSTS} concurrent waits: < 0.2 CPU-s per wall-s while refused`,
+    big.refusedCpuPerWallSecond < 0.2,
+    big.refusedCpuPerWallSecond.toFixed(3),
+  ]);
+  console.log("\nTargets:");
+  for (const [what, met, figure] of checks)
+    console.log(`  ${met ? "MET " : "MISS"}  ${what}: ${figure}`);
+
+  const out = resolve(process.cwd(), "bench-results.json");
+  writeFileSync(
+    out,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, server: openssh ? "openssh" : "ssh2", trials: TRIALS, rows, scale: big, checks: checks.map(([what, met, figure]) => ({ what, met, figure })), results }, null, 2)}\n`,
+  );
+  console.log(`\nWrote ${out}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench failed: ${(error as Error).stack ?? String(error)}`);
+  process.exitCode = 1;
+});

@@ -1,7 +1,6 @@
 // `npm run demo`: the incident that started this project, reproduced and fixed on one machine. Two identical
 // simulated fresh VMs boot on 127.0.0.1; the incident's `nc -z` loop waits for one, ssh-ready for the other,
 // and each then takes the next step an Ansible run would: an SSH login that needs cloud-init done.
-import net from "node:net";
 import { Client } from "ssh2";
 import { generateEd25519 } from "../components/azure/key-generation";
 import {
@@ -12,6 +11,7 @@ import {
   type SshReadyResult,
 } from "../components/readiness";
 import { createVm, type SimulatedVm } from "./simulator";
+import { portOpen } from "./simulator/tcp";
 
 /** The boot, as on Azure with an agent that restarts sshd: ms from the start. */
 const BOOT = {
@@ -65,23 +65,10 @@ async function boot(vms: SimulatedVm[], userKey: string): Promise<void> {
   print("vm", "cloud-init done: the VM is really ready");
 }
 
-function tcpCheck(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: "127.0.0.1", port, timeout: NC_TIMEOUT_MS });
-    const done = (open: boolean) => {
-      socket.destroy();
-      resolve(open);
-    };
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-    socket.once("timeout", () => done(false));
-  });
-}
-
 /** The incident's fix, as written: nc -z in a loop with sleep 5. Resolves when it declares ready. */
 async function ncLoop(vm: SimulatedVm): Promise<number> {
   for (;;) {
-    if (await tcpCheck(vm.port)) {
+    if (await portOpen(vm.port, NC_TIMEOUT_MS)) {
       print("nc loop", `nc -z: port ${vm.port} open → "OpenSSH is working"`);
       return elapsed();
     }

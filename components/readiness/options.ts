@@ -208,7 +208,10 @@ export function resolveOptions(options: WaitForSshOptions): ResolvedOptions {
     command: options.command ?? CLOUD_INIT_COMMAND,
     isDefaultCommand: options.command === undefined,
     pin,
-    jumpHost: options.jumpHost === undefined ? undefined : resolveJumpHost(options),
+    jumpHost:
+      options.jumpHost === undefined
+        ? undefined
+        : resolveJumpHost(options.jumpHost, options.privateKey, options.passphrase),
     timeoutMs: positiveDuration(options.timeout, "timeout", DEFAULT_TIMEOUT_MS),
     attemptTimeoutMs: positiveDuration(
       options.attemptTimeout,
@@ -225,25 +228,35 @@ export function resolveOptions(options: WaitForSshOptions): ResolvedOptions {
   };
 }
 
-function resolveJumpHost(options: WaitForSshOptions): ResolvedJumpHost {
-  const jump = options.jumpHost;
+/**
+ * Checks a jump host's options. Its key defaults to the target's (`targetKey`, with `targetPassphrase`).
+ * Shared with the Pulumi provider's diff, which records jump hosts by key fingerprint.
+ */
+export function resolveJumpHost(
+  jump: unknown,
+  targetKey: unknown,
+  targetPassphrase: unknown,
+): ResolvedJumpHost {
   if (typeof jump !== "object" || jump === null)
     throw new TypeError("[jumpHost] must be an object");
-  const ownKey = jump.privateKey !== undefined;
-  const keyText = ownKey ? jump.privateKey : options.privateKey;
+  const options = jump as JumpHostOptions;
+  const ownKey = options.privateKey !== undefined;
+  const keyText = ownKey ? options.privateKey : targetKey;
   if (keyText === undefined) {
     throw new TypeError(
       "[jumpHost.privateKey] is required (or give [privateKey] to use the same key)",
     );
   }
   return {
-    host: checkHost(jump.host, "jumpHost.host"),
-    port: checkPort(jump.port, "jumpHost.port"),
-    username: checkUsername(jump.username, "jumpHost.username"),
+    host: checkHost(options.host, "jumpHost.host"),
+    port: checkPort(options.port, "jumpHost.port"),
+    username: checkUsername(options.username, "jumpHost.username"),
     key: ownKey
-      ? parsePrivateKey(keyText, jump.passphrase, "jumpHost.")
-      : parsePrivateKey(keyText, options.passphrase),
+      ? parsePrivateKey(keyText, options.passphrase, "jumpHost.")
+      : parsePrivateKey(keyText, targetPassphrase),
     pin:
-      jump.hostKey === undefined ? undefined : HostKeyPin.parse(jump.hostKey, "jumpHost.hostKey"),
+      options.hostKey === undefined
+        ? undefined
+        : HostKeyPin.parse(options.hostKey, "jumpHost.hostKey"),
   };
 }

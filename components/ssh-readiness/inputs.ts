@@ -9,8 +9,10 @@ import {
   checkPort,
   checkUsername,
   LEVELS,
+  resolveJumpHost,
   resolveOptions,
   type Level,
+  type ResolvedJumpHost,
   type WaitForSshOptions,
 } from "../readiness/options";
 
@@ -116,26 +118,25 @@ export function keyFingerprint(key: string, passphrase: string | undefined, pref
   return fingerprintOf(parsePrivateKey(key, passphrase, prefix).getPublicSSH());
 }
 
-/** The jump host as recorded; its key defaults to the target's, as in the engine. */
+/** The jump host as recorded: the engine's checks, the key by fingerprint. */
 export function recordJumpHost(
   jump: JumpHostInputs,
   targetKey: string | undefined,
   targetPassphrase: string | undefined,
 ): NonNullable<RecordedInputs["jumpHost"]> {
-  const ownKey = jump.privateKey !== undefined;
-  const key = ownKey ? jump.privateKey : targetKey;
-  if (key === undefined)
-    throw new TypeError(
-      "[jumpHost.privateKey] is required (or give [privateKey] to use the same key)",
-    );
+  return jumpRecord(resolveJumpHost(jump, targetKey, targetPassphrase), jump.hostKey);
+}
+
+function jumpRecord(
+  resolved: ResolvedJumpHost,
+  pin: string | string[] | undefined,
+): NonNullable<RecordedInputs["jumpHost"]> {
   return {
-    host: checkHost(jump.host, "jumpHost.host"),
-    port: checkPort(jump.port, "jumpHost.port"),
-    username: checkUsername(jump.username, "jumpHost.username"),
-    hostKeyPin: pinList(jump.hostKey),
-    keyFingerprint: ownKey
-      ? keyFingerprint(key, jump.passphrase, "jumpHost.")
-      : keyFingerprint(key, targetPassphrase),
+    host: resolved.host,
+    port: resolved.port,
+    username: resolved.username,
+    hostKeyPin: pinList(pin),
+    keyFingerprint: fingerprintOf(resolved.key.getPublicSSH()),
   };
 }
 
@@ -152,13 +153,8 @@ export function recordInputs(inputs: ReadinessInputs): RecordedInputs {
     hostKeyPin: pinList(inputs.hostKey),
     // Fingerprints from the keys resolveOptions parsed: decrypting a key again costs its KDF rounds again.
     keyFingerprint: resolved.key && fingerprintOf(resolved.key.getPublicSSH()),
-    jumpHost: resolved.jumpHost && {
-      host: resolved.jumpHost.host,
-      port: resolved.jumpHost.port,
-      username: resolved.jumpHost.username,
-      hostKeyPin: pinList(inputs.jumpHost?.hostKey),
-      keyFingerprint: fingerprintOf(resolved.jumpHost.key.getPublicSSH()),
-    },
+    jumpHost:
+      inputs.jumpHost && recordJumpHost(inputs.jumpHost, inputs.privateKey, inputs.passphrase),
     timeout: inputs.timeout,
     attemptTimeout: inputs.attemptTimeout,
     commandTimeout: inputs.commandTimeout,

@@ -10,8 +10,9 @@ import type { VmWithReadySshArgs } from "../../components/azure/args";
 import { HostKeyMismatchError, waitForSsh } from "../../components/readiness";
 import { ed25519 } from "../support/keys";
 import { OpenSshServer, opensshSkipReason } from "../../tools/simulator/openssh";
-import { mockState, VM_ID } from "../support/azure-mocks";
+import { VM_ID } from "../support/azure-mocks";
 import { isSecret, value, type Registered } from "../support/pulumi-mocks";
+import { mockStack } from "../support/stack-mocks";
 import { cloudConfigs } from "../support/user-data";
 
 /** The VM's osProfile: secret as a whole when it carries the host key in its custom data. */
@@ -35,31 +36,13 @@ async function build(name: string, args: VmWithReadySshArgs): Promise<VmWithRead
   return vm;
 }
 
-const registered: Registered[] = [];
+let registered: Registered[] = [];
 
 describe("VmWithReadySsh", () => {
   before(async () => {
-    await pulumi.runtime.setMocks(
-      {
-        newResource: async (args) => {
-          registered.push({
-            type: args.type,
-            name: args.name,
-            custom: args.custom ?? false,
-            inputs: args.inputs,
-          });
-          return {
-            id: `/subscriptions/sub/${args.name}`,
-            state: await mockState(args.type, args.name, args.inputs),
-          };
-        },
-        call: () => {
-          throw new Error("not implemented: the component calls no provider function");
-        },
-      },
-      "vm-with-ready-ssh",
-      "test",
-    );
+    // The same mocks as the stacks' tests: Azure's computed outputs, our providers run for real.
+    const run = await mockStack("test", {});
+    registered = run.registered;
   });
 
   describe("a private VM with defaults (new network, generated keys, pinned host key)", () => {

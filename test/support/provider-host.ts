@@ -11,6 +11,25 @@ export const urn = (name: string) => `urn:pulumi:test::vm-with-ready-ssh::${TYPE
 
 type Props = Record<string, unknown>;
 
+interface ResourceRequest {
+  setUrn(value: string): unknown;
+  setName(value: string): unknown;
+  setType(value: string): unknown;
+}
+
+/** Fills in what every resource request carries, as the engine does: URN, name, type (and the ID). */
+function about<T extends ResourceRequest & { setId?: (id: string) => unknown }>(
+  request: T,
+  name: string,
+  id?: string,
+): T {
+  request.setUrn(urn(name));
+  request.setName(name);
+  request.setType(TYPE);
+  if (id !== undefined) request.setId?.(id);
+  return request;
+}
+
 function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
   let buffered = "";
   stream.setEncoding("utf8");
@@ -90,9 +109,7 @@ export class ProviderHost {
     news: Props,
   ): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
     const request = new providerPb.CheckRequest();
-    request.setUrn(urn(name));
-    request.setName(name);
-    request.setType(TYPE);
+    about(request, name);
     request.setOlds(Struct.fromJavaScript(olds as never));
     request.setNews(Struct.fromJavaScript(news as never));
     const response = await this.call<providerPb.CheckRequest, providerPb.CheckResponse>(
@@ -109,9 +126,7 @@ export class ProviderHost {
 
   async create(name: string, properties: Props): Promise<{ id: string; properties: Props }> {
     const request = new providerPb.CreateRequest();
-    request.setUrn(urn(name));
-    request.setName(name);
-    request.setType(TYPE);
+    about(request, name);
     request.setProperties(Struct.fromJavaScript(properties as never));
     request.setTimeout(60);
     const response = await this.call<providerPb.CreateRequest, providerPb.CreateResponse>(
@@ -128,10 +143,7 @@ export class ProviderHost {
     news: Props,
   ): Promise<{ changes: string; replaces: string[]; deleteBeforeReplace: boolean }> {
     const request = new providerPb.DiffRequest();
-    request.setId(id);
-    request.setUrn(urn(name));
-    request.setName(name);
-    request.setType(TYPE);
+    about(request, name, id);
     request.setOlds(Struct.fromJavaScript(olds as never));
     request.setNews(Struct.fromJavaScript(news as never));
     const response = await this.call<providerPb.DiffRequest, providerPb.DiffResponse>(
@@ -152,10 +164,7 @@ export class ProviderHost {
     properties: Props,
   ): Promise<{ id: string; properties: Props }> {
     const request = new providerPb.ReadRequest();
-    request.setId(id);
-    request.setUrn(urn(name));
-    request.setName(name);
-    request.setType(TYPE);
+    about(request, name, id);
     request.setProperties(Struct.fromJavaScript(properties as never));
     const response = await this.call<providerPb.ReadRequest, providerPb.ReadResponse>(
       "read",
@@ -166,10 +175,7 @@ export class ProviderHost {
 
   async update(name: string, id: string, olds: Props, news: Props): Promise<Props> {
     const request = new providerPb.UpdateRequest();
-    request.setId(id);
-    request.setUrn(urn(name));
-    request.setName(name);
-    request.setType(TYPE);
+    about(request, name, id);
     request.setOlds(Struct.fromJavaScript(olds as never));
     request.setNews(Struct.fromJavaScript(news as never));
     const response = await this.call<providerPb.UpdateRequest, providerPb.UpdateResponse>(
@@ -181,10 +187,7 @@ export class ProviderHost {
 
   async delete(name: string, id: string, properties: Props): Promise<void> {
     const request = new providerPb.DeleteRequest();
-    request.setId(id);
-    request.setUrn(urn(name));
-    request.setName(name);
-    request.setType(TYPE);
+    about(request, name, id);
     request.setProperties(Struct.fromJavaScript(properties as never));
     await this.call("delete", request);
   }

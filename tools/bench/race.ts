@@ -1,11 +1,11 @@
 // The race: waiters against simulated boots on loopback. Each waiter gets its own VM booting on the same
 // random timeline; we record when it said ready, whether the next step (three logins that need cloud-init
 // done) then failed, and how many connections its VM's sshd saw.
-import net from "node:net";
 import { Client } from "ssh2";
 import type { GeneratedKeyPair } from "../../components/azure/key-generation";
 import { waitForSsh, type AttemptEvent } from "../../components/readiness";
 import { createVm, type SimulatedVm } from "../simulator";
+import { portOpen } from "../simulator/tcp";
 
 export type Scenario = "plain" | "late keys" | "azure-like";
 export const SCENARIOS: Scenario[] = ["plain", "late keys", "azure-like"];
@@ -82,19 +82,6 @@ async function boot(vm: SimulatedVm, t: Timeline, publicKey: string): Promise<nu
   return performance.now();
 }
 
-function tcpOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: "127.0.0.1", port, timeout: 1000 });
-    const done = (open: boolean) => {
-      socket.destroy();
-      resolve(open);
-    };
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-    socket.once("timeout", () => done(false));
-  });
-}
-
 interface SshRun {
   /** Exit code, or null when the login failed. */
   code: number | null;
@@ -147,7 +134,7 @@ async function runWaiter(
 ): Promise<number | undefined> {
   switch (waiter) {
     case "nc loop (5 s)":
-      while (!(await tcpOpen(vm.port))) await sleep(5000);
+      while (!(await portOpen(vm.port))) await sleep(5000);
       return undefined;
     case "packer-like (5 s)":
       // Packer's SSH communicator: a login (handshake + auth), retried every 5 s.

@@ -16,17 +16,21 @@ import {
   type RecordedInputs,
 } from "./inputs";
 
+/** What the wait found, as the engine reports it. */
+type WaitFindings = Pick<
+  SshReadyResult,
+  | "serverBanner"
+  | "hostKey"
+  | "hostKeyFingerprint"
+  | "knownHostsLine"
+  | "readyAt"
+  | "waitedMs"
+  | "attempts"
+  | "warnings"
+>;
+
 /** The outputs: the inputs as recorded (no secrets) and what the wait found. */
-export interface ReadinessOutputs extends RecordedInputs {
-  serverBanner?: string;
-  hostKey?: string;
-  hostKeyFingerprint?: string;
-  knownHostsLine?: string;
-  readyAt: string;
-  waitedMs: number;
-  attempts: number;
-  warnings: string[];
-}
+export interface ReadinessOutputs extends RecordedInputs, WaitFindings {}
 
 /** Lines reach `pulumi up` through the provider process's stdout (CLI ≥ 3.146); never a secret. */
 const HEARTBEAT_MS = 30_000;
@@ -61,17 +65,27 @@ async function wait(inputs: ReadinessInputs): Promise<SshReadyResult> {
 }
 
 function outputs(inputs: ReadinessInputs, result: SshReadyResult): ReadinessOutputs {
-  return {
-    ...recordInputs(inputs),
-    serverBanner: result.serverBanner,
-    hostKey: result.hostKey,
-    hostKeyFingerprint: result.hostKeyFingerprint,
-    knownHostsLine: result.knownHostsLine,
-    readyAt: result.readyAt,
-    waitedMs: result.waitedMs,
-    attempts: result.attempts,
-    warnings: result.warnings,
+  const {
+    serverBanner,
+    hostKey,
+    hostKeyFingerprint,
+    knownHostsLine,
+    readyAt,
+    waitedMs,
+    attempts,
+    warnings,
+  } = result;
+  const findings: WaitFindings = {
+    serverBanner,
+    hostKey,
+    hostKeyFingerprint,
+    knownHostsLine,
+    readyAt,
+    waitedMs,
+    attempts,
+    warnings,
   };
+  return { ...recordInputs(inputs), ...findings };
 }
 
 /** Struct cannot carry `undefined`: drop those keys. */

@@ -16,18 +16,18 @@ import {
   type RecordedInputs,
 } from "./inputs";
 
-/** What the wait found, as the engine reports it. */
-type WaitFindings = Pick<
-  SshReadyResult,
-  | "serverBanner"
-  | "hostKey"
-  | "hostKeyFingerprint"
-  | "knownHostsLine"
-  | "readyAt"
-  | "waitedMs"
-  | "attempts"
-  | "warnings"
->;
+/** What the wait found, as the engine reports it: the result fields kept in the outputs. */
+const FINDINGS = [
+  "serverBanner",
+  "hostKey",
+  "hostKeyFingerprint",
+  "knownHostsLine",
+  "readyAt",
+  "waitedMs",
+  "attempts",
+  "warnings",
+] as const;
+type WaitFindings = Pick<SshReadyResult, (typeof FINDINGS)[number]>;
 
 /** The outputs: the inputs as recorded (no secrets) and what the wait found. */
 export interface ReadinessOutputs extends RecordedInputs, WaitFindings {}
@@ -65,26 +65,7 @@ async function wait(inputs: ReadinessInputs): Promise<SshReadyResult> {
 }
 
 function outputs(inputs: ReadinessInputs, result: SshReadyResult): ReadinessOutputs {
-  const {
-    serverBanner,
-    hostKey,
-    hostKeyFingerprint,
-    knownHostsLine,
-    readyAt,
-    waitedMs,
-    attempts,
-    warnings,
-  } = result;
-  const findings: WaitFindings = {
-    serverBanner,
-    hostKey,
-    hostKeyFingerprint,
-    knownHostsLine,
-    readyAt,
-    waitedMs,
-    attempts,
-    warnings,
-  };
+  const findings = Object.fromEntries(FINDINGS.map((key) => [key, result[key]])) as WaitFindings;
   return { ...recordInputs(inputs), ...findings };
 }
 

@@ -5,6 +5,7 @@ import { before, describe, it } from "node:test";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { SshReadiness } from "../../components";
+import { ed25519 } from "../support/keys";
 import { isSecret, value } from "../support/pulumi-mocks";
 
 const VERIFIED_KEY =
@@ -33,9 +34,8 @@ describe("README: SshReadiness with a remote.Command", () => {
       "vm-with-ready-ssh",
       "test",
     );
-    const privateKey = pulumi.secret(
-      "-----BEGIN OPENSSH PRIVATE KEY-----\n(test)\n-----END OPENSSH PRIVATE KEY-----\n",
-    );
+    // A key made now: the example's config secret.
+    const privateKey = pulumi.secret(ed25519().private);
     const vm = { publicIpAddress: pulumi.output("20.1.2.3"), vmId: pulumi.output("0f4e…") };
 
     // --- as in the README ---

@@ -33,8 +33,11 @@ function sshReady(
     env?: NodeJS.ProcessEnv;
     command?: string[];
     onSpawn?: (kill: (signal: NodeJS.Signals) => void) => void;
-    /** Called at the first line on stderr: the command is running. */
-    onFirstOutput?: () => void;
+    /**
+     * Called at ssh-ready's first progress line ("+0.0s attempt 1: …"): it is waiting. Not at any stderr output:
+     * npx may warn about npm's config before ssh-ready even starts.
+     */
+    onFirstAttempt?: () => void;
   } = {},
 ): Promise<Run> {
   const [file, ...pre] = options.command ?? [process.execPath, bin];
@@ -46,9 +49,13 @@ function sshReady(
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  let waiting = false;
   child.stderr.setEncoding("utf8").on("data", (c: string) => {
-    if (stderr === "") options.onFirstOutput?.();
     stderr += c;
+    if (!waiting && /^\+\d+\.\ds attempt /m.test(stderr)) {
+      waiting = true;
+      options.onFirstAttempt?.();
+    }
   });
   options.onSpawn?.((signal) => child.kill(signal));
   return new Promise((done) =>
@@ -310,7 +317,7 @@ describe("ssh-ready", () => {
             "--timeout",
             "60s",
           ],
-          { command: ["npx", "--no-install", "ssh-ready"], onFirstOutput: () => started() },
+          { command: ["npx", "--no-install", "ssh-ready"], onFirstAttempt: () => started() },
         );
         // npx takes a while to start in a fresh clone: the VM boots once the command is waiting.
         let started: () => void = () => undefined;

@@ -92,9 +92,9 @@ export class Ssh2Vm {
 
   /** Stops listening (open sessions go on), then listens again under a new host key after `gapMs`. */
   async restartWithNewHostKey(gapMs = 0): Promise<void> {
-    const listener = this.listener;
+    // close() stops accepting at once; its callback would wait for the open sessions, which a restart keeps.
+    this.listener?.close();
     this.listener = undefined;
-    if (listener) await new Promise((resolve) => listener.close(resolve));
     this.ssh = this.newServer();
     if (gapMs) await new Promise((resolve) => setTimeout(resolve, gapMs));
     await this.listen();

@@ -63,7 +63,7 @@ export function imageProgram() {
             SSH_HOST: vm.sshHost,
             SSH_USER: vm.adminUsername,
             SSH_PRIVATE_KEY: vm.adminPrivateKey,
-            KNOWN_HOSTS_LINE: vm.knownHostsLine,
+            KNOWN_HOSTS_LINE: vm.knownHostsLine.apply((line) => line ?? ""),
           },
         },
         { dependsOn: [provision] },

@@ -56,6 +56,8 @@ export interface VmReadinessArgs {
   timeout?: pulumi.Input<number | string>;
   /** Limit of each connect, banner wait and login: seconds or a duration. Defaults to 15 seconds. */
   attemptTimeout?: pulumi.Input<number | string>;
+  /** Limit of one run of the readiness command: seconds or a duration. Defaults to 5 minutes. */
+  commandTimeout?: pulumi.Input<number | string>;
   /** Reach the VM through this SSH bastion (e.g. a private VM from outside its VNet). Defaults to none. */
   jumpHost?: pulumi.Input<SshReadinessJumpHost>;
 }
@@ -66,24 +68,29 @@ export interface VmWithReadySshArgs {
   /** Put everything in this existing resource group. Defaults to a new one. */
   resourceGroupName?: pulumi.Input<string>;
   /**
-   * Admin user: 1–64 characters, a name `useradd` accepts ([A-Za-z0-9._-], not starting with "-"), and none of
-   * the names Azure reserves (admin, root, user, test, …; compared without case).
+   * Admin user: 1–64 characters, a name `useradd` accepts ([A-Za-z0-9._-], not starting with "-", not ending
+   * with ".", not all digits), none of the names Azure reserves (admin, root, user, test, …) and none of the
+   * system accounts Linux images already have (bin, daemon, sshd, systemd-…; both compared without case).
+   * Changing it replaces the VM.
    */
   adminUsername: string;
   /** SSH keys of the admin user. Defaults to a generated Ed25519 pair. */
   ssh?: VmSshArgs;
   /**
-   * How the first connection is trusted. `"generated"` (default): the component makes the VM's Ed25519 host key,
-   * hands it to cloud-init (`ssh_keys`) and pins it, so even the first connection is verified. The price: the
-   * host private key is in the stack's state (encrypted) and in the VM's custom data (readable by anyone who can
-   * read the VM's model in Azure). `"first-seen"`: no key is injected; the key sshd presents is reported.
+   * How the first connection is trusted. `"generated"` (default): the component makes the VM's host keys (RSA
+   * 3072, ECDSA P-256 and Ed25519, the types a normal first boot makes; the Azure VM agent waits for the RSA
+   * one), hands them to cloud-init (`ssh_keys`) and pins all three, so even the first connection is verified.
+   * The price: the host private keys are in the stack's state (encrypted) and in the VM's custom data (readable
+   * by anyone who can read the VM's model in Azure). Needs readiness level `auth` or `command`.
+   * `"first-seen"`: no key is injected; the key sshd presents at the first login is reported and used.
+   * Changing it replaces the VM.
    */
   hostKey?: "generated" | "first-seen";
-  /** VM size. Defaults to "Standard_D2s_v5" (2 vCPU, 8 GiB, general purpose). */
+  /** VM size. Defaults to "Standard_D2s_v5" (2 vCPU, 8 GiB, general purpose). Changed in place (Azure restarts the VM). */
   vmSize?: pulumi.Input<string>;
   /**
    * Image: a URN "Publisher:Offer:Sku:Version" or a reference. Defaults to Ubuntu 24.04 LTS,
-   * "Canonical:ubuntu-24_04-lts:server:latest".
+   * "Canonical:ubuntu-24_04-lts:server:latest". Changing it replaces the VM.
    */
   image?: string | ImageReference;
   /** OS disk. Deleted with the VM. */
@@ -93,12 +100,16 @@ export interface VmWithReadySshArgs {
     /** Disk type. Defaults to "StandardSSD_LRS". */
     storageAccountType?: pulumi.Input<string>;
   };
-  /** Host name of the VM: 1–63 of [A-Za-z0-9-], not starting or ending with "-", not all digits. Defaults to `name`, tidied. */
+  /**
+   * Host name of the VM: 1–63 of [A-Za-z0-9-], not starting or ending with "-", not all digits. Defaults to
+   * `name`, tidied. Changing it replaces the VM.
+   */
   computerName?: string;
   /**
    * Your cloud-init user data (plain text: #cloud-config, a #! script, or MIME). Merged with the component's own
-   * cloud-config (the host key) into one multi-part document; yours comes second, so your keys win on conflict.
-   * The result must stay within Azure's 65,535 bytes.
+   * cloud-config (the host keys) into one multi-part document, yours first. With generated host keys it must
+   * not set `ssh_keys` or `ssh_deletekeys: false` (checked at preview, MIME parts and archives included). The
+   * result must stay within Azure's 65,535 bytes. Azure cannot change custom data: changing it replaces the VM.
    */
   customData?: string;
   network?: VmNetworkArgs;

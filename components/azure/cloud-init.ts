@@ -1,47 +1,75 @@
-// The VM's custom data: the component's cloud-config (the pinned host key) and the user's own user data,
+// The VM's custom data: the component's cloud-config (the pinned host keys) and the user's own user data,
 // merged into one multi-part MIME document as cloud-init reads it, and checked against Azure's size limit.
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import { CUSTOM_DATA_LIMIT } from "./args";
+import { KEY_TYPES, type KeyType } from "./key-generation";
+import { userDataType } from "./user-data";
 
 export interface HostKeyPair {
-  /** OpenSSH private key text (ed25519). */
+  /** OpenSSH private key text. */
   privateKey: string;
   /** OpenSSH public key line. */
   publicKey: string;
 }
 
+/** The VM's host keys, one of each type a first boot would make. */
+export type HostKeys = Record<KeyType, HostKeyPair>;
+
 /**
- * cloud-config that installs the given Ed25519 host key, deletes the image's keys and generates no others,
- * so the pinned key is the only one sshd presents.
+ * cloud-config that installs the given host keys and deletes the image's, so sshd presents only pinned keys.
+ * All three types: the Azure VM agent waits for the RSA key (`Provisioning.SshHostKeyPairType`, default rsa)
+ * before it reports the VM provisioned, and clients that want ECDSA find it. With `ssh_keys` given, cloud-init
+ * generates no other key (cc_ssh), so no `ssh_genkeytypes` (whose schema refuses an empty list) is needed.
  */
-export function hostKeyCloudConfig(hostKey: HostKeyPair): string {
-  return `#cloud-config\n${stringify({
-    ssh_deletekeys: true,
-    ssh_genkeytypes: [],
-    ssh_keys: { ed25519_private: hostKey.privateKey, ed25519_public: hostKey.publicKey },
-  })}`;
+export function hostKeyCloudConfig(keys: HostKeys): string {
+  const sshKeys: Record<string, string> = {};
+  for (const type of KEY_TYPES) {
+    sshKeys[`${type}_private`] = keys[type].privateKey;
+    sshKeys[`${type}_public`] = keys[type].publicKey;
+  }
+  // lineWidth 0: key lines stay whole, so the size depends only on the keys' lengths.
+  return `#cloud-config\n${stringify({ ssh_deletekeys: true, ssh_keys: sshKeys }, { lineWidth: 0 })}`;
 }
 
-const PART_TYPES: [RegExp, string][] = [
-  [/^#cloud-config\b/, "text/cloud-config"],
-  [/^#!/, "text/x-shellscript"],
-  [/^#cloud-boothook\b/, "text/cloud-boothook"],
-  [/^#include\b/, "text/x-include-url"],
-  [/^#part-handler\b/, "text/part-handler"],
-  [/^## template: jinja\b/, "text/jinja2"],
-  [/^Content-Type: multipart\//i, "multipart"],
-];
+/**
+ * Sizes of the longest key ssh2 writes for each type: the body of its private part and of its public key
+ * (bignums at full length: an RSA 3072 modulus and private exponent 385 bytes as mpints, primes 193; ECDSA's
+ * scalar 33), as in ssh2's keygen.js.
+ */
+const LONGEST: Record<KeyType, { name: string; privateBody: number; publicBody: number }> = {
+  ed25519: {
+    name: "ssh-ed25519",
+    privateBody: 4 + 11 + 4 + 32 + 4 + 64,
+    publicBody: 4 + 11 + 4 + 32,
+  },
+  ecdsa: {
+    name: "ecdsa-sha2-nistp256",
+    privateBody: 4 + 19 + 4 + 8 + 4 + 65 + 4 + 33,
+    publicBody: 4 + 19 + 4 + 8 + 4 + 65,
+  },
+  rsa: {
+    name: "ssh-rsa",
+    privateBody: 4 + 7 + (4 + 385) + (4 + 3) + (4 + 385) + 3 * (4 + 193),
+    publicBody: 4 + 7 + (4 + 3) + (4 + 385),
+  },
+};
 
-/** The MIME type cloud-init gives user data by its first line; throws a TypeError naming `name` otherwise. */
-export function userDataType(text: string, name = "customData"): string {
-  const type = PART_TYPES.find(([pattern]) => pattern.test(text))?.[1];
-  if (!type) {
-    throw new TypeError(
-      `[${name}] is not user data cloud-init runs: start it with "#cloud-config", "#!" (a script), "#cloud-boothook", "#include", or give a MIME multi-part document`,
-    );
-  }
-  return type;
+/** A stand-in for the longest key pair ssh2 generates of `type` with `comment`: same shape, same length. */
+export function longestKeyPair(type: KeyType, comment: string): HostKeyPair {
+  const { name, privateBody, publicBody } = LONGEST[type];
+  const commentBytes = Buffer.byteLength(comment);
+  const unpadded = 8 + privateBody + 4 + commentBytes;
+  const padded = Math.ceil(unpadded / 8) * 8;
+  // magic, cipher "none", kdf "none", empty kdf options, key count, public key, private part.
+  const binary = 15 + (4 + 4) + (4 + 4) + 4 + 4 + (4 + publicBody) + (4 + padded);
+  const base64 = "A".repeat(4 * Math.ceil(binary / 3));
+  const lines = base64.match(/.{1,64}/g)!.join("\n");
+  const base64Public = "A".repeat(4 * Math.ceil(publicBody / 3));
+  return {
+    privateKey: `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines}\n-----END OPENSSH PRIVATE KEY-----\n`,
+    publicKey: `${name} ${base64Public}${comment ? ` ${comment}` : ""}`,
+  };
 }
 
 /**
@@ -65,13 +93,37 @@ export function mergeUserData(parts: string[]): string {
   return `Content-Type: multipart/mixed; boundary="${boundary}"\nMIME-Version: 1.0\n\n${body.join("")}--${boundary}--\n`;
 }
 
-/** Base64 custom data for Azure; a RangeError naming `name` when the decoded size is over Azure's limit. */
-export function encodeCustomData(userData: string, name = "customData"): string {
+/**
+ * The VM's user data: the user's first, the component's host keys last. cloud-init merges cloud-config parts
+ * in order, a later part's keys replacing an earlier one's, so the host keys are the component's even if a
+ * part slipped past the checks.
+ */
+export function vmUserData(
+  userData: string | undefined,
+  hostKeys: HostKeys | undefined,
+): string | undefined {
+  const parts = [
+    ...(userData === undefined ? [] : [userData]),
+    ...(hostKeys ? [hostKeyCloudConfig(hostKeys)] : []),
+  ];
+  return parts.length === 0 ? undefined : mergeUserData(parts);
+}
+
+/**
+ * A RangeError naming `name` when user data is over Azure's limit. `longest`: the data holds stand-ins for the
+ * longest keys (at preview), so its size is a bound.
+ */
+export function checkCustomDataSize(userData: string, name = "customData", longest = false): void {
   const size = Buffer.byteLength(userData, "utf8");
   if (size > CUSTOM_DATA_LIMIT) {
     throw new RangeError(
-      `[${name}] makes the VM's custom data ${size.toLocaleString("en-US")} bytes with the component's own cloud-config; Azure allows ${CUSTOM_DATA_LIMIT.toLocaleString("en-US")}`,
+      `[${name}] makes the VM's custom data ${longest ? "up to " : ""}${size.toLocaleString("en-US")} bytes with the component's own cloud-config; Azure allows ${CUSTOM_DATA_LIMIT.toLocaleString("en-US")}`,
     );
   }
+}
+
+/** Base64 custom data for Azure; a RangeError naming `name` when the decoded size is over Azure's limit. */
+export function encodeCustomData(userData: string, name = "customData"): string {
+  checkCustomDataSize(userData, name);
   return Buffer.from(userData, "utf8").toString("base64");
 }

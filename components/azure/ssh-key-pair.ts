@@ -1,12 +1,14 @@
-// SshKeyPair: an Ed25519 key pair generated once, at creation, and kept in the stack's state (the private
-// key as a secret output), so it is stable across `pulumi up`. Used for the VM's host key and, when the user
-// gives none, the admin key.
+// SshKeyPair: a key pair (Ed25519 by default, or ECDSA P-256, or RSA 3072) generated once, at creation, and
+// kept in the stack's state (the private key as a secret output), so it is stable across `pulumi up`. Used for
+// the VM's host keys and, when the user gives none, the admin key.
 import * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { generateEd25519 } from "./key-generation";
+import { generateKeyPair, type KeyType } from "./key-generation";
 
 interface KeyPairInputs {
   comment?: string;
+  /** Absent in state written before key types existed: those pairs are Ed25519. */
+  keyType?: KeyType;
 }
 
 interface KeyPairOutputs extends KeyPairInputs {
@@ -17,12 +19,16 @@ interface KeyPairOutputs extends KeyPairInputs {
 
 const keyPairProvider: dynamic.ResourceProvider<KeyPairInputs, KeyPairOutputs> = {
   async create(inputs) {
-    const pair = generateEd25519(inputs.comment ?? "");
+    const pair = generateKeyPair(inputs.keyType ?? "ed25519", inputs.comment ?? "");
     return { id: pair.fingerprint, outs: { ...inputs, ...pair } };
   },
-  /** A key pair never changes: new inputs (the comment) do not make a new key. */
-  async diff() {
-    return { changes: false };
+  /**
+   * A key pair never changes on its own: a new comment does not make a new key. A new type does (an Ed25519
+   * pair cannot become an RSA one); a pair recorded before the type existed is Ed25519.
+   */
+  async diff(_id, olds, news) {
+    const replaces = (olds.keyType ?? "ed25519") === (news.keyType ?? "ed25519") ? [] : ["keyType"];
+    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
   },
   async read(id, props) {
     return { id, props };
@@ -35,6 +41,8 @@ const keyPairProvider: dynamic.ResourceProvider<KeyPairInputs, KeyPairOutputs> =
 export interface SshKeyPairArgs {
   /** Comment at the end of the public key line. Used at creation only. Defaults to none. */
   comment?: pulumi.Input<string>;
+  /** Key type: "ed25519", "ecdsa" (P-256) or "rsa" (3072 bits). A new type makes a new key. Defaults to "ed25519". */
+  keyType?: KeyType;
 }
 
 export class SshKeyPair extends pulumi.dynamic.Resource {
@@ -51,6 +59,7 @@ export class SshKeyPair extends pulumi.dynamic.Resource {
       name,
       {
         comment: args.comment,
+        keyType: args.keyType,
         publicKey: undefined,
         privateKey: undefined,
         fingerprint: undefined,

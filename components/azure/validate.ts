@@ -3,13 +3,14 @@
 // the message names the argument in brackets. Returns warnings for what is allowed but risky.
 import { isIP } from "node:net";
 import { utils } from "ssh2";
-import { parseDuration } from "../readiness/duration";
-import { fingerprintOf } from "../readiness/host-key";
 import { parsePrivateKey, rsaBits } from "../readiness/keys";
-import { LEVELS } from "../readiness/options";
+import { parseDuration } from "../readiness/duration";
+import { checkHost, checkPort, checkUsername, LEVELS } from "../readiness/options";
+import { fingerprintOf, HostKeyPin } from "../readiness/host-key";
 import { DEFAULTS, type ImageReference, type VmWithReadySshArgs } from "./args";
-import { encodeCustomData, hostKeyCloudConfig, mergeUserData, userDataType } from "./cloud-init";
-import { generateEd25519 } from "./key-generation";
+import { checkCustomDataSize, longestKeyPair, vmUserData, type HostKeys } from "./cloud-init";
+import { KEY_TYPES, type KeyType } from "./key-generation";
+import { checkUserData, userDataType } from "./user-data";
 
 /** Names Azure refuses as adminUsername (OSProfile documentation). */
 export const RESERVED_USERNAMES = [
@@ -47,7 +48,51 @@ export const RESERVED_USERNAMES = [
   "user5",
 ];
 
-const WORLD = ["0.0.0.0/0", "::/0", "*", "internet", "any"];
+/** Words people write for "everywhere"; NSG rules take them, and they open SSH to the internet. */
+const WORLD_WORDS = ["*", "internet", "any"];
+
+/**
+ * Accounts that exist on Debian and Ubuntu images before the first boot (base-passwd and the cloud images'
+ * system users). cloud-init does not create an admin user that already exists: it would put the key in
+ * /home/NAME/.ssh while the account's home is elsewhere, and the login fails. Ours, not Azure's.
+ */
+export const SYSTEM_USERNAMES = [
+  "daemon",
+  "bin",
+  "sync",
+  "games",
+  "man",
+  "lp",
+  "mail",
+  "news",
+  "uucp",
+  "proxy",
+  "www-data",
+  "list",
+  "irc",
+  "gnats",
+  "nobody",
+  "messagebus",
+  "sshd",
+  "syslog",
+  "uuidd",
+  "tcpdump",
+  "tss",
+  "landscape",
+  "pollinate",
+  "polkitd",
+  "dhcpcd",
+  "usbmux",
+  "lxd",
+  "dnsmasq",
+  "chrony",
+  "_chrony",
+  "ntp",
+  "postfix",
+  "fwupd-refresh",
+  "omi",
+  "omsagent",
+];
 
 export function checkAdminUsername(name: unknown): string {
   if (typeof name !== "string") throw new TypeError("[adminUsername] must be a string");
@@ -59,9 +104,15 @@ export function checkAdminUsername(name: unknown): string {
       `[adminUsername] "${name}" is reserved by Azure; choose another name (e.g. "azureuser")`,
     );
   }
-  if (!/^[A-Za-z0-9._][A-Za-z0-9._-]*$/.test(name)) {
+  if (!/^[A-Za-z0-9._][A-Za-z0-9._-]*$/.test(name) || name.endsWith(".") || /^\d+$/.test(name)) {
     throw new TypeError(
-      `[adminUsername] "${name}" is not a user name the VM can create: use letters, digits, ".", "_" and "-", not starting with "-"`,
+      `[adminUsername] "${name}" is not a user name the VM can create: use letters, digits, ".", "_" and "-", not starting with "-", not ending with ".", not all digits`,
+    );
+  }
+  const lower = name.toLowerCase();
+  if (SYSTEM_USERNAMES.includes(lower) || lower.startsWith("systemd-") || lower.startsWith("_")) {
+    throw new RangeError(
+      `[adminUsername] "${name}" is a system account on Linux images; choose another name (e.g. "azureuser")`,
     );
   }
   return name;
@@ -96,13 +147,46 @@ export function checkComputerName(name: unknown, argument = "computerName"): str
 
 interface Cidr {
   version: 4 | 6;
-  /** IPv4 only: first and last address as numbers. */
-  first?: number;
-  last?: number;
+  prefix: number;
+  /** First and last address as numbers. */
+  first: bigint;
+  last: bigint;
 }
 
-function ipv4ToNumber(address: string): number {
-  return address.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+function ipToNumber(address: string, version: 4 | 6): bigint {
+  if (version === 4) return address.split(".").reduce((n, octet) => n * 256n + BigInt(octet), 0n);
+  // Expand "::" and an embedded IPv4 tail into eight 16-bit groups.
+  let text = address;
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    const n = ipToNumber(v4[1], 4);
+    text = `${text.slice(0, v4.index)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
+  }
+  const [head, tail] = text.split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail === undefined ? [] : tail ? tail.split(":") : [];
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
+  return groups.reduce((n, group) => n * 65536n + BigInt(parseInt(group, 16)), 0n);
+}
+
+function numberToIp(n: bigint, version: 4 | 6): string {
+  if (version === 4)
+    return [24n, 16n, 8n, 0n].map((shift) => String((n >> shift) & 255n)).join(".");
+  const groups = [...Array(8).keys()].map((i) =>
+    ((n >> BigInt(112 - 16 * i)) & 0xffffn).toString(16),
+  );
+  // The shortest form: the longest run of zero groups becomes "::".
+  let best = { start: -1, length: 1 };
+  for (let i = 0; i < 8; i++) {
+    let j = i;
+    while (j < 8 && groups[j] === "0") j++;
+    if (j - i > best.length) best = { start: i, length: j - i };
+  }
+  if (best.start < 0) return groups.join(":");
+  return `${groups.slice(0, best.start).join(":")}::${groups.slice(best.start + best.length).join(":")}`;
 }
 
 /** Parses "a.b.c.d/n", "a.b.c.d", or an IPv6 CIDR. Throws a TypeError naming `argument`. */
@@ -110,31 +194,29 @@ export function parseCidr(text: unknown, argument: string): Cidr {
   if (typeof text !== "string")
     throw new TypeError(`[${argument}] must be a CIDR string like "203.0.113.4/32"`);
   const [address, prefixText, extra] = text.split("/");
-  const version = isIP(address);
+  const version = (address.includes("%") ? 0 : isIP(address)) as 0 | 4 | 6;
   if (
     version === 0 ||
     extra !== undefined ||
-    (prefixText !== undefined && !/^\d+$/.test(prefixText))
+    (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText))
   ) {
     throw new TypeError(
-      `[${argument}] "${text}" is not a CIDR like "203.0.113.4/32" or "10.0.0.0/16"`,
+      `[${argument}] "${text}" is not a CIDR like "203.0.113.4/32" or "10.0.0.0/16"${address.includes("%") ? " (an address with a zone, %…, is local to one machine)" : ""}`,
     );
   }
-  const max = version === 4 ? 32 : 128;
-  const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (prefix > max)
-    throw new RangeError(`[${argument}] "${text}": the prefix length must be 0 to ${max}`);
-  if (version === 6) return { version: 6 };
-  const size = 2 ** (32 - prefix);
-  const start = ipv4ToNumber(address);
-  if (start % size !== 0) {
-    const first = start - (start % size);
-    const aligned = [24, 16, 8, 0].map((shift) => Math.floor(first / 2 ** shift) % 256).join(".");
+  const bits = version === 4 ? 32 : 128;
+  const prefix = prefixText === undefined ? bits : Number(prefixText);
+  if (prefix > bits)
+    throw new RangeError(`[${argument}] "${text}": the prefix length must be 0 to ${bits}`);
+  const size = 1n << BigInt(bits - prefix);
+  const start = ipToNumber(address, version);
+  if (start % size !== 0n) {
+    const aligned = numberToIp(start - (start % size), version);
     throw new TypeError(
       `[${argument}] "${text}" has host bits set: did you mean "${aligned}/${prefix}"?`,
     );
   }
-  return { version: 4, first: start, last: start + size - 1 };
+  return { version, prefix, first: start, last: start + size - 1n };
 }
 
 /** Checks an OpenSSH public key line Azure accepts: ssh-ed25519, or ssh-rsa of at least 2048 bits. */
@@ -188,9 +270,9 @@ export function parseImage(image: string | ImageReference | undefined): ImageRef
   return { version: "latest", ...image };
 }
 
-/** The comment of the generated host key (its length counts in the custom data). */
-export function hostKeyComment(name: string): string {
-  return `host key of ${name}`;
+/** The comment of a generated host key (its length counts in the custom data). */
+export function hostKeyComment(name: string, type: KeyType): string {
+  return `${type} host key of ${name}`;
 }
 
 /** Checks everything that is known now. Returns warnings (allowed, but worth saying). */
@@ -266,16 +348,14 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
     throw new TypeError("[network.allowedSshSourceCidrs] must be a list of CIDRs");
   }
   (net.allowedSshSourceCidrs ?? []).forEach((cidr, i) => {
-    if (WORLD.includes(String(cidr).toLowerCase())) {
-      warnings.push(
-        `[network.allowedSshSourceCidrs] "${cidr}" opens SSH to the whole internet on ${name}; scanners will find it within minutes`,
-      );
-      if (cidr === "0.0.0.0/0" || cidr === "::/0") return;
+    const world = () =>
+      `[network.allowedSshSourceCidrs] "${cidr}" opens SSH to the whole internet on ${name}; scanners will find it within minutes`;
+    if (WORLD_WORDS.includes(String(cidr).toLowerCase())) {
       throw new TypeError(
-        `[network.allowedSshSourceCidrs] entry ${i + 1}: write "0.0.0.0/0" to mean the whole internet`,
+        `${world()}. Entry ${i + 1}: write "0.0.0.0/0" if you mean the whole internet, or your address ("203.0.113.4/32")`,
       );
     }
-    parseCidr(cidr, `network.allowedSshSourceCidrs`);
+    if (parseCidr(cidr, "network.allowedSshSourceCidrs").prefix === 0) warnings.push(world());
   });
   if (net.subnetId === undefined) {
     const space = (net.vnetAddressSpace ?? DEFAULTS.vnetAddressSpace).map((c) =>
@@ -286,9 +366,7 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
       "network.subnetAddressPrefix",
     );
     const inside = space.some(
-      (s) =>
-        s.version === subnet.version &&
-        (s.version === 6 || (s.first! <= subnet.first! && subnet.last! <= s.last!)),
+      (s) => s.version === subnet.version && s.first <= subnet.first && subnet.last <= s.last,
     );
     if (!inside) {
       throw new RangeError(
@@ -302,29 +380,92 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
     }
   }
 
-  // The custom data's size is known now: an Ed25519 host key has the same length whichever key it is.
+  // The custom data is known now but for the host keys, whose longest form is known: check the user's part
+  // against the pin, and the size with the longest keys the generator writes.
   if (args.customData !== undefined && typeof args.customData !== "string") {
     throw new TypeError("[customData] must be the user data's text (not base64)");
   }
-  const userParts = args.customData === undefined ? [] : [args.customData];
-  userParts.forEach((part) => userDataType(part));
-  const ownParts =
-    args.hostKey === "first-seen"
-      ? []
-      : [hostKeyCloudConfig(generateEd25519(hostKeyComment(name)))];
-  if (ownParts.length + userParts.length > 0)
-    encodeCustomData(mergeUserData([...ownParts, ...userParts]));
+  const pinned = args.hostKey !== "first-seen";
+  if (args.customData !== undefined) {
+    if (pinned) warnings.push(...checkUserData(args.customData).warnings);
+    else userDataType(args.customData);
+  }
+  const longest = pinned
+    ? (Object.fromEntries(
+        KEY_TYPES.map((type) => [type, longestKeyPair(type, hostKeyComment(name, type))]),
+      ) as HostKeys)
+    : undefined;
+  const userData = vmUserData(args.customData, longest);
+  if (userData !== undefined) checkCustomDataSize(userData, "customData", pinned);
 
+  checkReadinessArgs(args, pinned);
+  if (typeof args.sshHost === "string") checkHost(args.sshHost, "sshHost");
+  if (
+    args.vmSize !== undefined &&
+    (typeof args.vmSize === "string" ? args.vmSize.trim() === "" : false)
+  )
+    throw new TypeError('[vmSize] must be an Azure VM size such as "Standard_D2s_v5"');
+  return { warnings };
+}
+
+/** A duration in the component's terms: a number is seconds; zero waits for nothing. */
+function checkSeconds(value: unknown, name: string): void {
+  if (typeof value !== "string" && typeof value !== "number") return; // an Output: checked by SshReadiness
+  if (parseDuration(value, name, "s") <= 0)
+    throw new RangeError(`[${name}] must be longer than zero`);
+}
+
+function checkReadinessArgs(args: VmWithReadySshArgs, pinned: boolean): void {
   const readiness = args.readiness ?? {};
-  if (readiness.level !== undefined && !LEVELS.includes(readiness.level)) {
+  const level = readiness.level ?? DEFAULTS.readinessLevel;
+  if (!LEVELS.includes(level)) {
     throw new TypeError(
       `[readiness.level] must be one of ${LEVELS.join(", ")}, got "${String(readiness.level)}"`,
     );
   }
-  for (const key of ["timeout", "attemptTimeout"] as const) {
-    const value = readiness[key];
-    if (typeof value === "string" || typeof value === "number")
-      parseDuration(value, `readiness.${key}`, "s");
+  if (pinned && (level === "tcp" || level === "banner")) {
+    throw new TypeError(
+      `[readiness.level] "${level}" does not log in, so the VM's pinned host keys are never checked: use level "auth" or "command", or hostKey: "first-seen"`,
+    );
   }
-  return { warnings };
+  if (readiness.command !== undefined) {
+    if (typeof readiness.command === "string" && readiness.command.trim() === "")
+      throw new TypeError("[readiness.command] must be a non-empty shell command");
+    if (level !== "command")
+      throw new TypeError(`[readiness.command] needs readiness level "command", not "${level}"`);
+  }
+  for (const key of ["timeout", "attemptTimeout", "commandTimeout"] as const) {
+    checkSeconds(readiness[key], `readiness.${key}`);
+  }
+  const given: unknown = readiness.jumpHost;
+  if (typeof given === "object" && given !== null && !isOutputLike(given)) {
+    const jump = given as Record<string, unknown>;
+    const known = (value: unknown) => typeof value === "string" || typeof value === "number";
+    if (known(jump.host)) checkHost(jump.host, "readiness.jumpHost.host");
+    if (known(jump.port)) checkPort(jump.port, "readiness.jumpHost.port");
+    if (known(jump.username)) checkUsername(jump.username, "readiness.jumpHost.username");
+    if (typeof jump.privateKey === "string" && !isOutputLike(jump.passphrase))
+      parsePrivateKey(
+        jump.privateKey,
+        jump.passphrase as string | undefined,
+        "readiness.jumpHost.",
+      );
+    if (
+      typeof jump.hostKey === "string" ||
+      (Array.isArray(jump.hostKey) && jump.hostKey.every((k: unknown) => typeof k === "string"))
+    )
+      HostKeyPin.parse(jump.hostKey, "readiness.jumpHost.hostKey");
+  } else if (given !== undefined && (typeof given !== "object" || given === null)) {
+    throw new TypeError("[readiness.jumpHost] must be an object with host, username and a key");
+  }
+}
+
+/** An Output or a promise: a value known only later. */
+function isOutputLike(value: unknown): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (typeof (value as { apply?: unknown }).apply === "function" ||
+      typeof (value as { then?: unknown }).then === "function")
+  );
 }

@@ -6,7 +6,8 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { SshReadiness } from "../ssh-readiness/ssh-readiness";
 import { DEFAULTS, type VmWithReadySshArgs } from "./args";
-import { encodeCustomData, hostKeyCloudConfig, mergeUserData } from "./cloud-init";
+import { encodeCustomData, vmUserData, type HostKeys } from "./cloud-init";
+import { KEY_TYPES, type KeyType } from "./key-generation";
 import { SshKeyPair } from "./ssh-key-pair";
 import {
   checkPublicKey,
@@ -17,15 +18,31 @@ import {
   validateVmArgs,
 } from "./validate";
 
-/** What `@pulumi/command`'s `remote.Command` takes as `connection`. */
+/**
+ * What `@pulumi/command`'s `remote.Command` takes as `connection`. `hostKey` (needs @pulumi/command ≥ 1.1) is
+ * there only when the readiness check saw the key at a login: @pulumi/command parses any value it is given.
+ */
 export interface VmConnection {
   host: string;
   port: number;
   user: string;
   privateKey: string;
   privateKeyPassword?: string;
-  hostKey: string;
+  hostKey?: string;
 }
+
+/**
+ * The VM's inputs Azure refuses to change on an existing VM (PropertyChangeNotAllowed): the OS profile (custom
+ * data, admin user and keys, computer name), the image, and the NIC (swapping NICs needs a deallocated VM).
+ * A change to any of them replaces the VM, the old one deleted first: the new VM needs the NIC it holds.
+ */
+export const VM_REPLACE_ON_CHANGES = [
+  "osProfile",
+  "storageProfile.imageReference",
+  "networkProfile",
+];
+/** The NIC moves to another subnet only by replacement (Azure keeps a NIC in its VNet). */
+export const NIC_REPLACE_ON_CHANGES = ["ipConfigurations[*].subnet"];
 
 export class VmWithReadySsh extends pulumi.ComponentResource {
   /** The VM. */
@@ -41,10 +58,15 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
   public readonly adminUsername: pulumi.Output<string>;
   /** The readiness resource: put it in `dependsOn` of anything that needs SSH. */
   public readonly ready: SshReadiness;
-  /** The host key sshd presented, verified against the pin (OpenSSH public key line). */
-  public readonly hostKey: pulumi.Output<string>;
-  /** A known_hosts line for `sshHost`. */
-  public readonly knownHostsLine: pulumi.Output<string>;
+  /**
+   * The host key sshd presented, verified against the pin (OpenSSH public key line); with `"first-seen"`, the
+   * key seen at the first login. Undefined at readiness levels that do not log in.
+   */
+  public readonly hostKey: pulumi.Output<string | undefined>;
+  /** A known_hosts line for `sshHost`; undefined when `hostKey` is. */
+  public readonly knownHostsLine: pulumi.Output<string | undefined>;
+  /** The pinned host public keys (Ed25519, ECDSA, RSA); undefined with `"first-seen"`. */
+  public readonly hostPublicKeys: pulumi.Output<string[] | undefined>;
   /** `@pulumi/command`'s connection, built from the readiness outputs; secret (it holds the key). */
   public readonly connection: pulumi.Output<VmConnection>;
   /** The admin user's public key. */
@@ -83,10 +105,21 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
               .all([ssh.privateKey!, ssh.passphrase])
               .apply(([key, pass]) => publicKeyOf(key, pass)),
           );
-    const hostKey =
+    // One host key of each type. The Ed25519 pair keeps the name it had when it was the only one, so an
+    // upgrade of this package keeps it.
+    const hostKeys =
       args.hostKey === "first-seen"
         ? undefined
-        : new SshKeyPair(`${name}-host-key`, { comment: hostKeyComment(name) }, parent);
+        : (Object.fromEntries(
+            KEY_TYPES.map((type) => [
+              type,
+              new SshKeyPair(
+                type === "ed25519" ? `${name}-host-key` : `${name}-host-key-${type}`,
+                { comment: hostKeyComment(name, type), keyType: type },
+                parent,
+              ),
+            ]),
+          ) as Record<KeyType, SshKeyPair>);
 
     // Network: an existing subnet, or a VNet with a private subnet (and a NAT gateway for a VM without public IP).
     const vnetSpace = net.vnetAddressSpace ?? [...DEFAULTS.vnetAddressSpace];
@@ -190,24 +223,30 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
           },
         ],
       },
-      parent,
+      { ...parent, deleteBeforeReplace: true, replaceOnChanges: NIC_REPLACE_ON_CHANGES },
     );
 
-    // Custom data: the component's cloud-config (the host key) first, the user's user data second.
-    const userParts = args.customData === undefined ? [] : [args.customData];
-    const customData = hostKey
+    // Custom data: the user's user data first, the component's cloud-config (the host keys) last.
+    const customData = hostKeys
       ? pulumi
-          .secret(pulumi.all([hostKey.privateKey, hostKey.publicKey]))
-          .apply(([priv, pub]) =>
-            encodeCustomData(
-              mergeUserData([
-                hostKeyCloudConfig({ privateKey: priv, publicKey: pub }),
-                ...userParts,
-              ]),
+          .secret(
+            pulumi.all(
+              KEY_TYPES.map((type) =>
+                pulumi.all([hostKeys[type].privateKey, hostKeys[type].publicKey]),
+              ),
             ),
           )
-      : userParts.length > 0
-        ? encodeCustomData(mergeUserData(userParts))
+          .apply((pairs) => {
+            const keys = Object.fromEntries(
+              KEY_TYPES.map((type, i) => [
+                type,
+                { privateKey: pairs[i][0], publicKey: pairs[i][1] },
+              ]),
+            ) as HostKeys;
+            return encodeCustomData(vmUserData(args.customData, keys)!);
+          })
+      : args.customData !== undefined
+        ? encodeCustomData(vmUserData(args.customData, undefined)!)
         : undefined;
 
     const adminUsername = args.adminUsername;
@@ -248,7 +287,7 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
         // Managed boot diagnostics: the serial log is there when a boot fails.
         diagnosticsProfile: { bootDiagnostics: { enabled: true } },
       },
-      parent,
+      { ...parent, deleteBeforeReplace: true, replaceOnChanges: VM_REPLACE_ON_CHANGES },
     );
 
     this.resourceGroupName = resourceGroupName;
@@ -265,6 +304,9 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
           : this.privateIpAddress;
     this.adminUsername = pulumi.output(adminUsername);
 
+    const hostPublicKeys = hostKeys
+      ? pulumi.all(KEY_TYPES.map((type) => hostKeys[type].publicKey))
+      : undefined;
     const readiness = args.readiness ?? {};
     this.ready = new SshReadiness(
       `${name}-ready`,
@@ -278,7 +320,9 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
         command: readiness.command,
         timeout: readiness.timeout ?? DEFAULTS.readinessTimeout,
         attemptTimeout: readiness.attemptTimeout,
-        hostKey: hostKey?.publicKey,
+        commandTimeout: readiness.commandTimeout,
+        // Ed25519 first: the check offers the pinned types in this order, so sshd presents that one.
+        hostKey: hostPublicKeys,
         jumpHost: readiness.jumpHost,
         // A replaced VM has a new vmId: wait for it again.
         triggers: [this.vmId],
@@ -286,8 +330,10 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
       { parent: this, dependsOn: [this.virtualMachine] },
     );
 
-    this.hostKey = this.ready.hostKey.apply((key) => key ?? "");
-    this.knownHostsLine = this.ready.knownHostsLine.apply((line) => line ?? "");
+    // An empty key is no key: @pulumi/command would fail to parse "".
+    this.hostKey = this.ready.hostKey.apply((key) => key || undefined);
+    this.knownHostsLine = this.ready.knownHostsLine.apply((line) => line || undefined);
+    this.hostPublicKeys = hostPublicKeys ?? pulumi.output(undefined);
     this.adminPublicKey = publicKey;
     this.adminPrivateKey = privateKey;
     this.connection = pulumi
@@ -298,7 +344,7 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
         user: adminUsername,
         privateKey: key,
         ...(passphrase === undefined ? {} : { privateKeyPassword: passphrase }),
-        hostKey: verifiedKey ?? "",
+        ...(verifiedKey ? { hostKey: verifiedKey } : {}),
       }));
 
     this.registerOutputs({
@@ -312,6 +358,7 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
       ready: this.ready,
       hostKey: this.hostKey,
       knownHostsLine: this.knownHostsLine,
+      hostPublicKeys: this.hostPublicKeys,
       connection: this.connection,
       adminPublicKey: this.adminPublicKey,
       adminPrivateKey: this.adminPrivateKey,

@@ -14,7 +14,7 @@ const base: VmWithReadySshArgs = { location: "westeurope", adminUsername: "azure
 function rejects(
   change: Partial<VmWithReadySshArgs>,
   name: string,
-  message: string,
+  message: string | RegExp,
   vmName = "builder",
 ): void {
   assert.throws(() => validateVmArgs(vmName, { ...base, ...change }), { name, message });
@@ -50,12 +50,33 @@ describe("validateVmArgs", () => {
       "RangeError",
       "[adminUsername] must be 1 to 64 characters, got 65",
     );
-    for (const bad of ["-dash", "has space", "a/b", "café"]) {
+    for (const bad of ["-dash", "has space", "a/b", "café", ".", "..", "ops.", "1000"]) {
       rejects(
         { adminUsername: bad },
         "TypeError",
-        `[adminUsername] "${bad}" is not a user name the VM can create: use letters, digits, ".", "_" and "-", not starting with "-"`,
+        `[adminUsername] "${bad}" is not a user name the VM can create: use letters, digits, ".", "_" and "-", not starting with "-", not ending with ".", not all digits`,
       );
+    }
+  });
+
+  it("refuses the system accounts Linux images already have (the key would go to the wrong home)", () => {
+    for (const system of [
+      "bin",
+      "daemon",
+      "sshd",
+      "www-data",
+      "Nobody",
+      "systemd-network",
+      "_apt",
+    ]) {
+      rejects(
+        { adminUsername: system },
+        "RangeError",
+        `[adminUsername] "${system}" is a system account on Linux images; choose another name (e.g. "azureuser")`,
+      );
+    }
+    for (const fine of ["azureuser", "ops.admin", "deploy_1", "a1", "Platform-Team"]) {
+      assert.doesNotThrow(() => validateVmArgs("builder", { ...base, adminUsername: fine }), fine);
     }
   });
 
@@ -110,14 +131,20 @@ describe("validateVmArgs", () => {
     );
   });
 
-  it("allows the whole internet only when written as a CIDR, and warns", () => {
-    const { warnings } = validateVmArgs("builder", {
-      ...base,
-      network: { publicIp: true, allowedSshSourceCidrs: ["0.0.0.0/0"] },
-    });
-    assert.deepEqual(warnings, [
-      '[network.allowedSshSourceCidrs] "0.0.0.0/0" opens SSH to the whole internet on builder; scanners will find it within minutes',
-    ]);
+  it("allows the whole internet only when written as a CIDR, and warns however it is spelled", () => {
+    for (const world of ["0.0.0.0/0", "0.0.0.0/00", "::/0", "::0/0", "0:0::0/0"]) {
+      const { warnings } = validateVmArgs("builder", {
+        ...base,
+        network: { publicIp: true, allowedSshSourceCidrs: ["203.0.113.4/32", world] },
+      });
+      assert.deepEqual(
+        warnings,
+        [
+          `[network.allowedSshSourceCidrs] "${world}" opens SSH to the whole internet on builder; scanners will find it within minutes`,
+        ],
+        world,
+      );
+    }
     assert.throws(
       () =>
         validateVmArgs("builder", {
@@ -126,8 +153,37 @@ describe("validateVmArgs", () => {
         }),
       {
         message:
-          '[network.allowedSshSourceCidrs] entry 1: write "0.0.0.0/0" to mean the whole internet',
+          '[network.allowedSshSourceCidrs] "*" opens SSH to the whole internet on builder; scanners will find it within minutes. Entry 1: write "0.0.0.0/0" if you mean the whole internet, or your address ("203.0.113.4/32")',
       },
+    );
+  });
+
+  it("refuses CIDRs with host bits, zones or bad prefixes, IPv4 and IPv6 alike", () => {
+    const cidrs = (allowedSshSourceCidrs: string[]) => ({
+      network: { publicIp: true, allowedSshSourceCidrs },
+    });
+    rejects(
+      cidrs(["203.0.113.4/24"]),
+      "TypeError",
+      '[network.allowedSshSourceCidrs] "203.0.113.4/24" has host bits set: did you mean "203.0.113.0/24"?',
+    );
+    rejects(
+      cidrs(["2001:db8::1/64"]),
+      "TypeError",
+      '[network.allowedSshSourceCidrs] "2001:db8::1/64" has host bits set: did you mean "2001:db8::/64"?',
+    );
+    rejects(
+      cidrs(["fe80::1%eth0/64"]),
+      "TypeError",
+      '[network.allowedSshSourceCidrs] "fe80::1%eth0/64" is not a CIDR like "203.0.113.4/32" or "10.0.0.0/16" (an address with a zone, %…, is local to one machine)',
+    );
+    rejects(
+      cidrs(["2001:db8::/129"]),
+      "RangeError",
+      '[network.allowedSshSourceCidrs] "2001:db8::/129": the prefix length must be 0 to 128',
+    );
+    assert.doesNotThrow(() =>
+      validateVmArgs("b", { ...base, ...cidrs(["2001:db8:1::/48", "::ffff:203.0.113.4/128"]) }),
     );
   });
 
@@ -155,6 +211,23 @@ describe("validateVmArgs", () => {
         ...base,
         network: { vnetAddressSpace: ["10.1.0.0/16"], subnetAddressPrefix: "10.1.2.0/24" },
       }),
+    );
+  });
+
+  it("keeps an IPv6 subnet inside the VNet's IPv6 space", () => {
+    const network = (subnetAddressPrefix: string) => ({
+      network: { vnetAddressSpace: ["10.1.0.0/16", "fd00:db8:1::/48"], subnetAddressPrefix },
+    });
+    assert.doesNotThrow(() => validateVmArgs("b", { ...base, ...network("fd00:db8:1:2::/64") }));
+    rejects(
+      network("fd00:db8:2::/64"),
+      "RangeError",
+      '[network.subnetAddressPrefix] "fd00:db8:2::/64" is not inside [network.vnetAddressSpace]',
+    );
+    rejects(
+      network("fd00:db8:1:2::1/64"),
+      "TypeError",
+      '[network.subnetAddressPrefix] "fd00:db8:1:2::1/64" has host bits set: did you mean "fd00:db8:1:2::/64"?',
     );
   });
 
@@ -232,12 +305,12 @@ describe("validateVmArgs", () => {
     );
     assert.throws(
       () =>
-        validateVmArgs("builder", { ...base, customData: `#!/bin/sh\n# ${"x".repeat(65_000)}\n` }),
+        validateVmArgs("builder", { ...base, customData: `#!/bin/sh\n# ${"x".repeat(61_000)}\n` }),
       {
         name: "RangeError",
-        // Exact: an Ed25519 host key part has the same length whichever key it holds.
+        // A bound: the host keys' longest form (RSA bignums at full length), a few bytes over a real one.
         message:
-          "[customData] makes the VM's custom data 66,230 bytes with the component's own cloud-config; Azure allows 65,535",
+          "[customData] makes the VM's custom data up to 66,391 bytes with the component's own cloud-config; Azure allows 65,535",
       },
     );
     // The same script fits without the component's host key part.
@@ -245,7 +318,7 @@ describe("validateVmArgs", () => {
       validateVmArgs("builder", {
         ...base,
         hostKey: "first-seen",
-        customData: `#!/bin/sh\n# ${"x".repeat(65_000)}\n`,
+        customData: `#!/bin/sh\n# ${"x".repeat(61_000)}\n`,
       }),
     );
   });
@@ -265,6 +338,170 @@ describe("validateVmArgs", () => {
       { hostKey: "trust-me" as never },
       "TypeError",
       '[hostKey] must be "generated" or "first-seen", got "trust-me"',
+    );
+  });
+
+  it("refuses readiness values SshReadiness would refuse later, naming the component's argument", () => {
+    const cases: [Partial<VmWithReadySshArgs>, string, string][] = [
+      [{ readiness: { timeout: 0 } }, "RangeError", "[readiness.timeout] must be longer than zero"],
+      [
+        { readiness: { attemptTimeout: "0s" } },
+        "RangeError",
+        "[readiness.attemptTimeout] must be longer than zero",
+      ],
+      [
+        { readiness: { commandTimeout: -1 } },
+        "RangeError",
+        "[readiness.commandTimeout] must not be negative, got -1",
+      ],
+      [
+        { readiness: { command: "  " } },
+        "TypeError",
+        "[readiness.command] must be a non-empty shell command",
+      ],
+      [
+        { readiness: { level: "auth", command: "true" } },
+        "TypeError",
+        '[readiness.command] needs readiness level "command", not "auth"',
+      ],
+      [
+        { readiness: { level: "banner" } },
+        "TypeError",
+        '[readiness.level] "banner" does not log in, so the VM\'s pinned host keys are never checked: use level "auth" or "command", or hostKey: "first-seen"',
+      ],
+      [
+        { readiness: { jumpHost: { host: "bad host", username: "ops" } } },
+        "TypeError",
+        '[readiness.jumpHost.host] is not a valid host name or IP address: "bad host"',
+      ],
+      [
+        { readiness: { jumpHost: { host: "bastion", username: "ops", port: 0 } } },
+        "RangeError",
+        "[readiness.jumpHost.port] must be from 1 to 65535, got 0",
+      ],
+      [
+        { readiness: { jumpHost: { host: "bastion", username: "ops", hostKey: "nope" } } },
+        "TypeError",
+        '[readiness.jumpHost.hostKey] is neither a SHA256: fingerprint nor an OpenSSH public key line: "nope"',
+      ],
+      [
+        { sshHost: "bad host" },
+        "TypeError",
+        '[sshHost] is not a valid host name or IP address: "bad host"',
+      ],
+      [{ vmSize: " " }, "TypeError", '[vmSize] must be an Azure VM size such as "Standard_D2s_v5"'],
+    ];
+    for (const [change, name, message] of cases) rejects(change, name, message);
+    // Level banner is fine when nothing is pinned.
+    assert.doesNotThrow(() =>
+      validateVmArgs("b", { ...base, hostKey: "first-seen", readiness: { level: "banner" } }),
+    );
+  });
+});
+
+describe("validateVmArgs on the user's cloud-init user data", () => {
+  const keyLines = "ssh_keys:\n  ed25519_private: x\n  ed25519_public: y\n";
+  const refusal = (where: string, key: string) =>
+    `[${where}] sets ${key}: the component installs the VM's host keys and pins them, so user data must not set ssh_keys (it would replace the component's host keys) or ssh_deletekeys: false (it would keep the image's keys). Remove it, or set hostKey: "first-seen" to manage host keys yourself`;
+
+  it("refuses ssh_keys and ssh_deletekeys: false in a cloud-config (YAML 1.1: no is false)", () => {
+    rejects(
+      { customData: `#cloud-config\n${keyLines}` },
+      "TypeError",
+      refusal("customData", "ssh_keys"),
+    );
+    for (const no of ["false", "no", "off", "False"]) {
+      rejects(
+        { customData: `#cloud-config\nssh_deletekeys: ${no}\n` },
+        "TypeError",
+        refusal("customData", "ssh_deletekeys: false"),
+      );
+    }
+    assert.doesNotThrow(() =>
+      validateVmArgs("b", { ...base, customData: "#cloud-config\nssh_deletekeys: true\n" }),
+    );
+  });
+
+  it("finds them in MIME parts, base64 parts, archives and JSON patches, naming the part", () => {
+    const b64 = Buffer.from(`#cloud-config\n${keyLines}`).toString("base64");
+    const mime = [
+      'Content-Type: multipart/mixed; boundary="XYZ"',
+      "MIME-Version: 1.0",
+      "",
+      "--XYZ",
+      "Content-Type: text/x-shellscript",
+      "",
+      "#!/bin/sh",
+      "true",
+      "--XYZ",
+      "Content-Type: text/plain",
+      "Content-Transfer-Encoding: base64",
+      "",
+      b64,
+      "--XYZ--",
+      "",
+    ].join("\n");
+    rejects({ customData: mime }, "TypeError", refusal("customData part 2", "ssh_keys"));
+    const archive = `#cloud-config-archive\n- type: text/x-shellscript\n  content: "#!/bin/sh"\n- content: |\n    #cloud-config\n    ssh_deletekeys: off\n`;
+    rejects(
+      { customData: archive },
+      "TypeError",
+      refusal("customData, archive entry 2", "ssh_deletekeys: false"),
+    );
+    rejects(
+      {
+        customData:
+          '#cloud-config-jsonp\n[{"op": "add", "path": "/ssh_keys/rsa_private", "value": "x"}]',
+      },
+      "TypeError",
+      refusal("customData", "ssh_keys"),
+    );
+    rejects(
+      { customData: `## template: jinja\n#cloud-config\n${keyLines}` },
+      "TypeError",
+      refusal("customData", "ssh_keys"),
+    );
+  });
+
+  it("lets first-seen trust set its own host keys", () => {
+    assert.doesNotThrow(() =>
+      validateVmArgs("b", {
+        ...base,
+        hostKey: "first-seen",
+        customData: `#cloud-config\n${keyLines}`,
+      }),
+    );
+  });
+
+  it("refuses a cloud-config cloud-init would skip as broken or empty", () => {
+    rejects(
+      { customData: "#cloud-config\npackages: [jq\n" },
+      "TypeError",
+      /^\[customData\] is a cloud-config that is not valid YAML \(.+\); cloud-init would skip it and report an error$/,
+    );
+    rejects(
+      { customData: "#cloud-config\n" },
+      "TypeError",
+      '[customData] is a cloud-config without settings (cloud-init needs a YAML mapping after "#cloud-config" and reports an empty one as an error)',
+    );
+  });
+
+  it("warns about parts it cannot see into, or that touch the host keys", () => {
+    assert.deepEqual(
+      validateVmArgs("b", { ...base, customData: "#include\nhttps://example.invalid/cfg\n" })
+        .warnings,
+      [
+        "[customData] includes user data from URLs, which cannot be checked before boot: if it sets ssh_keys or ssh_deletekeys: false, the VM's host keys will not match the pin",
+      ],
+    );
+    assert.deepEqual(
+      validateVmArgs("b", {
+        ...base,
+        customData: "#!/bin/sh\nrm /etc/ssh/ssh_host_*\nssh-keygen -A\n",
+      }).warnings,
+      [
+        "[customData] touches the SSH host keys: if it replaces them, sshd presents keys the readiness check does not accept",
+      ],
     );
   });
 });

@@ -1,17 +1,17 @@
 // VmWithReadySsh under Pulumi's mocks: its children, the inputs that matter, the chain from VM to readiness to
 // connection, secrets; then, for real, an sshd with the host key the component generated and pinned.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { utils } from "ssh2";
 import { VmWithReadySsh } from "../../components/azure";
 import type { VmWithReadySshArgs } from "../../components/azure/args";
-import { HostKeyMismatchError, waitForSsh } from "../../components/readiness";
+import { longestKeyPair, vmUserData, type HostKeys } from "../../components/azure/cloud-init";
+import { KEY_TYPES } from "../../components/azure/key-generation";
 import { ed25519 } from "../support/keys";
-import { OpenSshServer, opensshSkipReason } from "../../tools/simulator/openssh";
 import { VM_ID } from "../support/azure-mocks";
-import { isSecret, value, type Registered } from "../support/pulumi-mocks";
+import { isSecret, value, type Registered, type Registration } from "../support/pulumi-mocks";
 import { mockStack } from "../support/stack-mocks";
 import { cloudConfigs } from "../support/user-data";
 
@@ -37,12 +37,19 @@ async function build(name: string, args: VmWithReadySshArgs): Promise<VmWithRead
 }
 
 let registered: Registered[] = [];
+let registrations: Registration[] = [];
+const registration = (name: string) => {
+  const found = registrations.find((r) => r.name === name);
+  assert.ok(found, `${name} is registered`);
+  return found;
+};
 
 describe("VmWithReadySsh", () => {
   before(async () => {
     // The same mocks as the stacks' tests: Azure's computed outputs, our providers run for real.
     const run = await mockStack("test", {});
     registered = run.registered;
+    registrations = run.registrations;
   });
 
   describe("a private VM with defaults (new network, generated keys, pinned host key)", () => {
@@ -65,6 +72,8 @@ describe("VmWithReadySsh", () => {
         ["azure-native:resources:ResourceGroup", "builder-rg"],
         ["pulumi-nodejs:dynamic/ssh-key-pair:SshKeyPair", "builder-admin-key"],
         ["pulumi-nodejs:dynamic/ssh-key-pair:SshKeyPair", "builder-host-key"],
+        ["pulumi-nodejs:dynamic/ssh-key-pair:SshKeyPair", "builder-host-key-ecdsa"],
+        ["pulumi-nodejs:dynamic/ssh-key-pair:SshKeyPair", "builder-host-key-rsa"],
         ["azure-native:network:VirtualNetwork", "builder-vnet"],
         ["azure-native:network:PublicIPAddress", "builder-nat-ip"],
         ["azure-native:network:NatGateway", "builder-nat"],
@@ -142,20 +151,79 @@ describe("VmWithReadySsh", () => {
       ]);
     });
 
-    it("puts the generated host key in the custom data, secret, and pins it in the readiness check", async () => {
+    it("puts three generated host keys in the custom data, secret, and pins all three", async () => {
       const os = osProfile("builder-vm");
-      assert.ok(os.secret, "custom data holds the host private key: secret");
+      assert.ok(os.secret, "custom data holds the host private keys: secret");
       const userData = Buffer.from(String(os.value.customData), "base64").toString();
       const [config] = cloudConfigs(userData);
+      const pairs = await Promise.all(
+        ["builder-host-key", "builder-host-key-ecdsa", "builder-host-key-rsa"].map(async (name) => {
+          const pair = registered.find((r) => r.name === name)!;
+          assert.equal(pair.inputs.keyType, name.split("-")[3] ?? "ed25519");
+          return pair;
+        }),
+      );
       const keys = config.ssh_keys as Record<string, string>;
-      // The private key in the custom data is the half of the pinned public key.
-      const privateHalf = utils.parseKey(keys.ed25519_private);
-      const publicHalf = utils.parseKey(keys.ed25519_public);
-      assert.ok(!(privateHalf instanceof Error) && !(publicHalf instanceof Error));
-      assert.ok(!Array.isArray(privateHalf) && !Array.isArray(publicHalf));
-      assert.ok(privateHalf.getPublicSSH().equals(publicHalf.getPublicSSH()));
-      assert.equal(byName("builder-ready").inputs.hostKey, keys.ed25519_public);
-      assert.deepEqual(config.ssh_genkeytypes, []);
+      assert.deepEqual(Object.keys(config), ["ssh_deletekeys", "ssh_keys"]);
+      assert.equal(config.ssh_deletekeys, true);
+      assert.deepEqual(Object.keys(keys), [
+        "ed25519_private",
+        "ed25519_public",
+        "ecdsa_private",
+        "ecdsa_public",
+        "rsa_private",
+        "rsa_public",
+      ]);
+      // Each private key in the custom data is the half of the public key beside it.
+      for (const type of ["ed25519", "ecdsa", "rsa"]) {
+        const privateHalf = utils.parseKey(keys[`${type}_private`]);
+        const publicHalf = utils.parseKey(keys[`${type}_public`]);
+        assert.ok(!(privateHalf instanceof Error) && !(publicHalf instanceof Error));
+        assert.ok(!Array.isArray(privateHalf) && !Array.isArray(publicHalf));
+        assert.ok(privateHalf.getPublicSSH().equals(publicHalf.getPublicSSH()), type);
+      }
+      // Ed25519 first: the readiness check offers the pinned types in this order.
+      const pin = [keys.ed25519_public, keys.ecdsa_public, keys.rsa_public];
+      assert.deepEqual(byName("builder-ready").inputs.hostKey, pin);
+      assert.deepEqual(await value(vm.hostPublicKeys), pin);
+      assert.equal(pairs.length, 3);
+    });
+
+    it("stays within the size bound checked at preview", () => {
+      const userData = Buffer.from(String(osProfile("builder-vm").value.customData), "base64");
+      const bound = vmUserData(
+        undefined,
+        Object.fromEntries(
+          KEY_TYPES.map((type) => [type, longestKeyPair(type, `${type} host key of builder`)]),
+        ) as HostKeys,
+      )!;
+      assert.ok(userData.length <= Buffer.byteLength(bound));
+      assert.ok(Buffer.byteLength(bound) - userData.length < 32, "the bound is tight");
+    });
+
+    it("replaces the VM (old one first) on changes Azure refuses, and the NIC on a new subnet", () => {
+      assert.deepEqual(
+        [
+          registration("builder-vm").replaceOnChanges,
+          registration("builder-vm").deleteBeforeReplace,
+        ],
+        [["osProfile", "storageProfile.imageReference", "networkProfile"], true],
+      );
+      assert.deepEqual(
+        [
+          registration("builder-nic").replaceOnChanges,
+          registration("builder-nic").deleteBeforeReplace,
+        ],
+        [["ipConfigurations[*].subnet"], true],
+      );
+      // Nothing else is replaced or deleted first: the key pairs and the network stay.
+      for (const name of ["builder-host-key", "builder-subnet", "builder-nsg"]) {
+        assert.deepEqual(
+          [registration(name).replaceOnChanges, registration(name).deleteBeforeReplace],
+          [[], false],
+          name,
+        );
+      }
     });
 
     it("waits at level command for 15 minutes on the private IP, again for a new vmId", () => {
@@ -177,13 +245,14 @@ describe("VmWithReadySsh", () => {
     it("builds the connection from the readiness outputs, the key secret", async () => {
       assert.equal(await pulumi.isSecret(vm.connection), true);
       const connection = await value(vm.connection);
-      const pin = byName("builder-ready").inputs.hostKey as string;
+      const pin = (byName("builder-ready").inputs.hostKey as string[])[0];
       // The readiness output (the key as presented, without the pin's comment), not the pin itself.
       assert.equal(connection.hostKey, pin.split(" ").slice(0, 2).join(" "));
       assert.equal(connection.host, "10.0.0.4");
       assert.equal(connection.user, "azureuser");
       assert.equal(connection.port, 22);
       assert.match(connection.privateKey, /^-----BEGIN OPENSSH PRIVATE KEY-----/);
+      assert.match(connection.hostKey ?? "", /^ssh-ed25519 AAAA/);
       assert.equal(await pulumi.isSecret(vm.adminPrivateKey), true);
       assert.equal(await value(vm.hostKey), connection.hostKey);
       assert.equal(await value(vm.knownHostsLine), `10.0.0.4 ${connection.hostKey}`);
@@ -323,45 +392,34 @@ describe("VmWithReadySsh", () => {
     );
   });
 
-  describe("the generated host key, for real", { skip: opensshSkipReason() }, () => {
-    let pinned: OpenSshServer;
-    let other: OpenSshServer;
-    let pin: string;
+  describe("trusting the first key seen at a level that does not log in", () => {
+    let vm: VmWithReadySsh;
     before(async () => {
-      const os = osProfile("builder-vm").value;
-      const [config] = cloudConfigs(Buffer.from(String(os.customData), "base64").toString());
-      const keys = config.ssh_keys as Record<string, string>;
-      pin = byName("builder-ready").inputs.hostKey as string;
-      pinned = new OpenSshServer({ hostKeyPrivate: keys.ed25519_private });
-      pinned.authorize(user.public);
-      other = new OpenSshServer();
-      other.authorize(user.public);
-      await Promise.all([pinned.start(), other.start()]);
-    });
-    after(() => Promise.all([pinned.dispose(), other.dispose()]));
-
-    it("is the key sshd presents when cloud-init installs it, and the pin accepts it", async () => {
-      const result = await waitForSsh({
-        host: "127.0.0.1",
-        port: pinned.port,
-        username: pinned.user,
-        privateKey: user.private,
-        hostKey: pin,
+      vm = await build("probe", {
+        location: "westeurope",
+        adminUsername: "azureuser",
+        hostKey: "first-seen",
+        ssh: { privateKey: user.private },
+        readiness: { level: "banner", attemptTimeout: "20s", commandTimeout: undefined },
       });
-      assert.equal(result.hostKey, pin.split(" ").slice(0, 2).join(" "));
     });
 
-    it("makes the readiness check refuse any other server key", async () => {
-      await assert.rejects(
-        waitForSsh({
-          host: "127.0.0.1",
-          port: other.port,
-          username: other.user,
-          privateKey: user.private,
-          hostKey: pin,
-        }),
-        HostKeyMismatchError,
-      );
+    it("leaves the host key out of the connection instead of an empty one @pulumi/command cannot parse", async () => {
+      const connection = await value(vm.connection);
+      assert.equal("hostKey" in connection, false);
+      assert.equal(await value(vm.hostKey), undefined);
+      assert.equal(await value(vm.knownHostsLine), undefined);
+      assert.equal(await value(vm.hostPublicKeys), undefined);
     });
+  });
+
+  it("passes the readiness command's time limit on", async () => {
+    await build("limited", {
+      location: "westeurope",
+      adminUsername: "azureuser",
+      readiness: { commandTimeout: "20m", attemptTimeout: 30 },
+    });
+    const ready = byName("limited-ready").inputs;
+    assert.deepEqual([ready.commandTimeout, ready.attemptTimeout], ["20m", 30]);
   });
 });

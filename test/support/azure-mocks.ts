@@ -33,18 +33,21 @@ export async function mockState(
       return (await provider.create(inputs)).outs;
     }
     case "pulumi-nodejs:dynamic/ssh-readiness:SshReadiness": {
-      // What create reports: the key sshd presented (a key line without the pin's comment).
-      const pin =
-        typeof inputs.hostKey === "string"
-          ? inputs.hostKey.split(" ").slice(0, 2).join(" ")
-          : undefined;
-      const presented =
-        pin ?? "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFirstSeenKeyFirstSeenKeyFirstSeenKey00";
+      // What create reports: the key sshd presented (the first pinned key line, without its comment); at
+      // levels that do not log in, no key.
+      const pins = [inputs.hostKey].flat().filter((k): k is string => typeof k === "string");
+      const loggedIn =
+        inputs.level === undefined || inputs.level === "auth" || inputs.level === "command";
+      const presented = !loggedIn
+        ? undefined
+        : pins.length > 0
+          ? pins[0].split(" ").slice(0, 2).join(" ")
+          : "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFirstSeenKeyFirstSeenKeyFirstSeenKey00";
       return {
         ...inputs,
         port: inputs.port ?? 22,
         hostKey: presented,
-        knownHostsLine: `${inputs.host} ${presented}`,
+        knownHostsLine: presented && `${inputs.host} ${presented}`,
       };
     }
     default:

@@ -56,6 +56,9 @@ export interface Registration {
   name: string;
   /** URNs this resource depends on, as the SDK registered them: dependsOn and the resources its inputs came from. */
   dependencies: string[];
+  /** The `replaceOnChanges` and `deleteBeforeReplace` options as registered. */
+  replaceOnChanges: string[];
+  deleteBeforeReplace: boolean;
 }
 
 /**
@@ -81,6 +84,8 @@ export function recordRegistrations(): Registration[] {
           type: req.getType(),
           name: req.getName(),
           dependencies: req.getDependenciesList(),
+          replaceOnChanges: req.getReplaceonchangesList(),
+          deleteBeforeReplace: req.getDeletebeforereplace(),
         });
       }
       callback(err, res);
@@ -92,4 +97,6 @@ interface RegisterRequest {
   getType(): string;
   getName(): string;
   getDependenciesList(): string[];
+  getReplaceonchangesList(): string[];
+  getDeletebeforereplace(): boolean;
 }

@@ -13,7 +13,17 @@ export interface StackRun {
   dependsOn(name: string, on: string): boolean;
 }
 
-export async function mockStack(stack: string, config: Record<string, string>): Promise<StackRun> {
+/**
+ * Outputs of generated key pairs by resource name, kept from one run to the next as a stack's state keeps
+ * them: a second `pulumi up` does not make new keys.
+ */
+export type KeptState = Map<string, Record<string, unknown>>;
+
+export async function mockStack(
+  stack: string,
+  config: Record<string, string>,
+  kept?: KeptState,
+): Promise<StackRun> {
   const registered: Registered[] = [];
   await pulumi.runtime.setMocks(
     {
@@ -24,10 +34,12 @@ export async function mockStack(stack: string, config: Record<string, string>): 
           custom: args.custom ?? false,
           inputs: args.inputs,
         });
-        return {
-          id: `/subscriptions/sub/${args.name}`,
-          state: await mockState(args.type, args.name, args.inputs),
-        };
+        const keyPair = args.type === "pulumi-nodejs:dynamic/ssh-key-pair:SshKeyPair";
+        const state =
+          (keyPair ? kept?.get(args.name) : undefined) ??
+          (await mockState(args.type, args.name, args.inputs));
+        if (keyPair) kept?.set(args.name, state);
+        return { id: `/subscriptions/sub/${args.name}`, state };
       },
       call: () => {
         throw new Error("not implemented: no stack calls a provider function");

@@ -60,6 +60,8 @@ export interface OpenSshOptions {
   config?: string[];
   /** Use this host private key (OpenSSH text) instead of a generated one. */
   hostKeyPrivate?: string;
+  /** Use these host private key files as they are (e.g. the keys cloud-init wrote), instead of one of ours. */
+  hostKeyFiles?: string[];
   /** The user to log in as. Defaults to `loginUser()` (which, as root, creates a plain test user). */
   user?: string;
 }
@@ -125,7 +127,9 @@ export class OpenSshServer {
       [
         `Port ${this.port}`,
         "ListenAddress 127.0.0.1",
-        `HostKey ${join(this.dir, `host_ed25519_${this.generation}`)}`,
+        ...(this.options.hostKeyFiles ?? [join(this.dir, `host_ed25519_${this.generation}`)]).map(
+          (file) => `HostKey ${file}`,
+        ),
         `AuthorizedKeysFile ${join(this.dir, "authorized_keys", "%u")}`,
         "StrictModes no",
         "UsePAM no",

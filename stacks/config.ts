@@ -12,6 +12,8 @@ export function stackConfig() {
     vmSize: config.get("vmSize"),
     /** Addresses allowed to reach port 22 of the VM (the machine that runs `pulumi up` must be one). */
     allowedSshSourceCidrs: config.getObject<string[]>("allowedSshSourceCidrs"),
+    /** cloud-init user data for the VM (dev stack); changing it replaces the VM. */
+    customData: config.get("customData"),
     /** The admin user's private key; a key pair is generated when it is absent. */
     sshPrivateKey: config.getSecret("sshPrivateKey"),
   };

@@ -13,14 +13,22 @@ export function devProgram() {
     vmSize: settings.vmSize,
     ssh: settings.sshPrivateKey ? { privateKey: settings.sshPrivateKey } : undefined,
     network: { publicIp: true, allowedSshSourceCidrs: settings.allowedSshSourceCidrs },
+    customData: settings.customData,
     tags: { stack: pulumi.getStack(), program: "dev" },
   });
   const hello = new command.remote.Command(
     "dev-hello",
-    { connection: vm.connection, create: "uname -a && cloud-init status --long" },
+    {
+      connection: vm.connection,
+      create: "uname -a && cloud-init status --long",
+      // A replaced VM (new custom data, image, …) is greeted again.
+      triggers: [vm.vmId],
+    },
     { dependsOn: [vm.ready] },
   );
   return {
+    vmId: vm.vmId,
+    vmResourceId: vm.virtualMachine.id,
     sshHost: vm.sshHost,
     adminUsername: vm.adminUsername,
     hostKey: vm.hostKey,

@@ -116,6 +116,13 @@ export interface VmWithReadySshArgs {
   readiness?: VmReadinessArgs;
   /** Connect to this address instead of the public IP (or the private IP without one). */
   sshHost?: pulumi.Input<string>;
+  /**
+   * Once created, never change the VM or wait for it again (`ignoreChanges: ["*"]` on the VM and its
+   * `SshReadiness`): for an image build, whose VM is deprovisioned and generalized, refuses any change (even a
+   * tag, even after `pulumi refresh`) and no longer answers SSH. A new VM then comes only from a new resource
+   * name. Needs a Pulumi CLI from mid-2023 on (wildcard `ignoreChanges`, pulumi/pulumi#13005). Defaults to false.
+   */
+  frozen?: boolean;
   /** Tags for every Azure resource the component creates. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }

@@ -293,6 +293,8 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
     );
   }
   parseImage(args.image);
+  if (args.frozen !== undefined && typeof args.frozen !== "boolean")
+    throw new TypeError("[frozen] must be true or false");
   const size = args.osDisk?.sizeGb;
   if (size !== undefined && (!Number.isInteger(size) || size < 30 || size > 4095)) {
     throw new RangeError(

@@ -80,6 +80,8 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
     for (const warning of warnings) void pulumi.log.warn(warning, this);
 
     const parent = { parent: this };
+    // A frozen VM (an image build's) is never sent a change, nor waited for again.
+    const frozen = args.frozen ? { ignoreChanges: ["*"] } : {};
     const { location, tags } = args;
     const net = args.network ?? {};
     const ssh = args.ssh ?? {};
@@ -287,7 +289,12 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
         // Managed boot diagnostics: the serial log is there when a boot fails.
         diagnosticsProfile: { bootDiagnostics: { enabled: true } },
       },
-      { ...parent, deleteBeforeReplace: true, replaceOnChanges: VM_REPLACE_ON_CHANGES },
+      {
+        ...parent,
+        deleteBeforeReplace: true,
+        replaceOnChanges: VM_REPLACE_ON_CHANGES,
+        ...frozen,
+      },
     );
 
     this.resourceGroupName = resourceGroupName;
@@ -327,7 +334,7 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
         // A replaced VM has a new vmId: wait for it again.
         triggers: [this.vmId],
       },
-      { parent: this, dependsOn: [this.virtualMachine] },
+      { parent: this, dependsOn: [this.virtualMachine], ...frozen },
     );
 
     // An empty key is no key: @pulumi/command would fail to parse "".

@@ -195,6 +195,17 @@ describe("VmWithReadySsh on the second pulumi up", () => {
     });
   }
 
+  it("sends a frozen VM (an image build's) nothing and never waits for it again", async () => {
+    const frozen = await twoRuns({ frozen: true });
+    for (const name of ["app-vm", "app-ready"]) {
+      assert.deepEqual(frozen.second.registration(name).ignoreChanges, ["*"], name);
+    }
+    const plainRun = await twoRuns({});
+    for (const name of ["app-vm", "app-ready"]) {
+      assert.deepEqual(plainRun.second.registration(name).ignoreChanges, [], name);
+    }
+  });
+
   it("changes only the readiness check when its limits change", async () => {
     const { changes } = await twoRuns({ readiness: { timeout: "30m" } });
     assert.deepEqual([...changes.keys()], ["app-ready"]);

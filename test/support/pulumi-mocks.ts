@@ -56,9 +56,11 @@ export interface Registration {
   name: string;
   /** URNs this resource depends on, as the SDK registered them: dependsOn and the resources its inputs came from. */
   dependencies: string[];
-  /** The `replaceOnChanges` and `deleteBeforeReplace` options as registered. */
+  /** The lifecycle options as registered. */
   replaceOnChanges: string[];
   deleteBeforeReplace: boolean;
+  ignoreChanges: string[];
+  retainOnDelete: boolean;
 }
 
 /**
@@ -86,6 +88,8 @@ export function recordRegistrations(): Registration[] {
           dependencies: req.getDependenciesList(),
           replaceOnChanges: req.getReplaceonchangesList(),
           deleteBeforeReplace: req.getDeletebeforereplace(),
+          ignoreChanges: req.getIgnorechangesList(),
+          retainOnDelete: req.getRetainondelete() ?? false,
         });
       }
       callback(err, res);
@@ -99,4 +103,6 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getReplaceonchangesList(): string[];
   getDeletebeforereplace(): boolean;
+  getIgnorechangesList(): string[];
+  getRetainondelete(): boolean | undefined;
 }

@@ -1,11 +1,25 @@
 // The `image` stack, the pipeline this project was born from: VM → ready (cloud-init done) → provision
-// (a script, then Ansible when configured) → deprovision → deallocate and generalize → managed image
-// (and, when configured, a Compute Gallery image version). Each step depends on the one before.
+// (a script, then Ansible when configured) → clean capture (the build's secrets removed, deprovision) →
+// deallocate and generalize → managed image (and, when configured, a Compute Gallery image version).
+// Everything that defines the image forms a build identity; each build's resources carry it in their names,
+// so a changed build is a new VM and a new chain, and an unchanged one touches nothing.
 import * as compute from "@pulumi/azure-native/compute";
+import * as resources from "@pulumi/azure-native/resources";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { VmWithReadySsh } from "../components/azure";
+import { DEFAULTS } from "../components/azure/args";
+import { BuildStamp } from "./build-stamp";
 import { stackConfig } from "./config";
+
+/** The shell scripts of the pipeline, read from stacks/scripts (beside the compiled program's source). */
+const SCRIPTS = resolve(__dirname, "../../stacks/scripts");
+export function script(name: "capture-cleanup" | "provision-default" | "az-generalize"): string {
+  return readFileSync(join(SCRIPTS, `${name}.sh`), "utf8");
+}
 
 /**
  * Runs ansible-playbook against the VM with host key checking on: the key, the inventory and a known_hosts
@@ -22,115 +36,247 @@ printf '[image]\\n%s ansible_user=%s ansible_ssh_private_key_file=%s ansible_ssh
 ANSIBLE_HOST_KEY_CHECKING=True ansible-playbook -i "$dir/inventory" "$PLAYBOOK"
 `;
 
-/** Removes the admin user and the machine's identity: afterwards the VM is to be captured, not logged into. */
-export const DEPROVISION = "sudo waagent -deprovision+user -force";
+/** How the build VM waits: for cloud-init (image builders need apt free), up to 20 minutes. */
+export const BUILD_READINESS = { level: "command", timeout: "20m" } as const;
 
-export function imageProgram() {
-  const settings = stackConfig();
-  const provisionScript =
-    settings.config.get("provisionScript") ??
-    "sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get -y upgrade";
-  const playbook = settings.config.get("ansiblePlaybook");
-  const gallery = settings.config.getObject<{ name: string; imageName: string; version: string }>(
+/** The directory of Pulumi.yaml: relative paths in the stack's settings start there. */
+function projectRoot(): string {
+  for (let dir = process.cwd(); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "Pulumi.yaml"))) return dir;
+    if (dirname(dir) === dir) return process.cwd();
+  }
+}
+
+export interface ImageSettings {
+  baseImage: string;
+  vmSize: string;
+  adminUsername: string;
+  provisionScript: string;
+  /** Absolute path of the Ansible playbook, if any. */
+  playbook?: string;
+  imageVersion?: string;
+  gallery?: { name: string; imageName: string; majorMinor: string };
+}
+
+/** The stack's image settings, checked: a mistake is named at preview, before anything is created. */
+export function imageSettings(
+  config: pulumi.Config,
+  defaults: { vmSize?: string; adminUsername: string },
+): ImageSettings {
+  const playbookSetting = config.get("ansiblePlaybook");
+  const playbook =
+    playbookSetting === undefined
+      ? undefined
+      : isAbsolute(playbookSetting)
+        ? playbookSetting
+        : resolve(projectRoot(), playbookSetting);
+  if (playbook !== undefined && !existsSync(playbook)) {
+    throw new Error(
+      `[ansiblePlaybook] ${playbookSetting} is not there (looked at ${playbook}; a relative path starts at Pulumi.yaml's directory)`,
+    );
+  }
+  const gallery = config.getObject<{ name?: string; imageName?: string; version?: string }>(
     "gallery",
   );
-  const tags = { stack: pulumi.getStack(), program: "image" };
+  let gallerySettings: ImageSettings["gallery"];
+  if (gallery !== undefined) {
+    if (!gallery.name || !gallery.imageName)
+      throw new Error(
+        "[gallery] needs a name and an imageName (and optionally a version, Major.Minor)",
+      );
+    const majorMinor = gallery.version ?? "1.0";
+    if (!/^\d{1,9}\.\d{1,9}$/.test(majorMinor)) {
+      throw new Error(
+        `[gallery.version] must be Major.Minor, like "1.0", got "${majorMinor}": the patch number comes from each build, so a rebuild never collides with a version that exists`,
+      );
+    }
+    gallerySettings = { name: gallery.name, imageName: gallery.imageName, majorMinor };
+  }
+  return {
+    baseImage: config.get("baseImage") ?? DEFAULTS.image,
+    vmSize: defaults.vmSize ?? DEFAULTS.vmSize,
+    adminUsername: defaults.adminUsername,
+    provisionScript: config.get("provisionScript") ?? script("provision-default"),
+    playbook,
+    imageVersion: config.get("imageVersion"),
+    gallery: gallerySettings,
+  };
+}
 
-  const vm = new VmWithReadySsh("image", {
-    location: settings.location,
+const sha256 = (text: string | Buffer) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * The build identity: a hash of everything that defines the image (base image, VM size, admin user,
+ * provisioning script, the playbook's content, how the VM is waited for and captured, `imageVersion`).
+ * Not in it: where SSH may come from, tags, the gallery's names.
+ */
+export function buildIdentity(settings: ImageSettings): {
+  id: string;
+  parts: Record<string, unknown>;
+} {
+  const parts = {
+    baseImage: settings.baseImage,
+    vmSize: settings.vmSize,
+    adminUsername: settings.adminUsername,
+    provisionScript: sha256(settings.provisionScript),
+    playbook: settings.playbook === undefined ? null : sha256(readFileSync(settings.playbook)),
+    readiness: BUILD_READINESS,
+    capture: sha256(script("capture-cleanup") + script("az-generalize")),
+    imageVersion: settings.imageVersion ?? null,
+  };
+  return { id: sha256(JSON.stringify(parts)).slice(0, 8), parts };
+}
+
+export function imageProgram() {
+  const base = stackConfig();
+  const settings = imageSettings(base.config, {
+    vmSize: base.vmSize,
+    adminUsername: base.adminUsername,
+  });
+  const { id } = buildIdentity(settings);
+  const build = `image-${id}`;
+  const stackTags = { stack: pulumi.getStack(), program: "image" };
+  const tags = { ...stackTags, build: id };
+
+  // What outlives a build: the resource group, and the gallery with its image definition.
+  const group = new resources.ResourceGroup("image-rg", {
+    location: base.location,
+    tags: stackTags,
+  });
+
+  const vm = new VmWithReadySsh(build, {
+    location: base.location,
+    resourceGroupName: group.name,
     adminUsername: settings.adminUsername,
     vmSize: settings.vmSize,
-    ssh: settings.sshPrivateKey ? { privateKey: settings.sshPrivateKey } : undefined,
-    network: { publicIp: true, allowedSshSourceCidrs: settings.allowedSshSourceCidrs },
-    // Image builders need apt free: wait for cloud-init (the default level, stated on purpose).
-    readiness: { level: "command", timeout: "20m" },
+    image: settings.baseImage,
+    ssh: base.sshPrivateKey ? { privateKey: base.sshPrivateKey } : undefined,
+    network: { publicIp: true, allowedSshSourceCidrs: base.allowedSshSourceCidrs },
+    readiness: BUILD_READINESS,
+    // The VM is generalized at the end: Azure refuses any update to it, even a tag, even after a refresh, and
+    // it no longer answers SSH.
+    frozen: true,
     tags,
   });
 
-  const provision = new command.remote.Command(
-    "image-provision",
-    { connection: vm.connection, create: provisionScript },
-    { dependsOn: [vm.ready] },
+  // Each step of a build runs once: a later change of its inputs (a new admin key, an upgrade of
+  // @pulumi/command) must not run it again on a VM that is deprovisioned by then. A new build has new names.
+  const once = { ignoreChanges: ["*"] };
+  // Before anything runs on the VM: the Azure CLI must be able to generalize it in its subscription, or the
+  // VM would be deprovisioned and then stuck.
+  const azCheck = new command.local.Command(
+    `${build}-az-check`,
+    {
+      create: script("az-generalize"),
+      interpreter: ["/bin/sh", "-c"],
+      environment: { VM_ID: vm.virtualMachine.id, CHECK_ONLY: "1" },
+    },
+    once,
   );
-  const ansible = playbook
+  const provision = new command.remote.Command(
+    `${build}-provision`,
+    { connection: vm.connection, create: settings.provisionScript },
+    { dependsOn: [vm.ready, azCheck], ...once },
+  );
+  const ansible = settings.playbook
     ? new command.local.Command(
-        "image-ansible",
+        `${build}-ansible`,
         {
           create: ANSIBLE_SCRIPT,
           interpreter: ["/bin/sh", "-c"],
           environment: {
-            PLAYBOOK: playbook,
+            PLAYBOOK: settings.playbook,
             SSH_HOST: vm.sshHost,
             SSH_USER: vm.adminUsername,
             SSH_PRIVATE_KEY: vm.adminPrivateKey,
             KNOWN_HOSTS_LINE: vm.knownHostsLine.apply((line) => line ?? ""),
           },
         },
-        { dependsOn: [provision] },
+        { dependsOn: [provision], ...once },
       )
     : undefined;
-  const deprovision = new command.remote.Command(
-    "image-deprovision",
-    { connection: vm.connection, create: DEPROVISION },
-    { dependsOn: [ansible ?? provision] },
+  // The last command on the VM: afterwards its admin user is gone.
+  const capture = new command.remote.Command(
+    `${build}-capture`,
+    { connection: vm.connection, create: "sudo sh -s", stdin: script("capture-cleanup") },
+    { dependsOn: [ansible ?? provision], ...once },
   );
-  // azure-native has no resource for these two operations; the Azure CLI does them (`az login` first).
   const generalize = new command.local.Command(
-    "image-generalize",
+    `${build}-generalize`,
     {
-      create: pulumi.interpolate`az vm deallocate --resource-group ${vm.resourceGroupName} --name ${vm.virtualMachine.name} && az vm generalize --resource-group ${vm.resourceGroupName} --name ${vm.virtualMachine.name}`,
+      create: script("az-generalize"),
+      interpreter: ["/bin/sh", "-c"],
+      environment: { VM_ID: vm.virtualMachine.id },
     },
-    { dependsOn: [deprovision] },
+    { dependsOn: [capture], ...once },
   );
+  // Images are kept when a new build replaces them (and go with the resource group on destroy).
   const image = new compute.Image(
-    "image-managed",
+    `${build}-managed`,
     {
-      resourceGroupName: vm.resourceGroupName,
-      location: settings.location,
+      resourceGroupName: group.name,
+      location: base.location,
       hyperVGeneration: "V2",
       sourceVirtualMachine: { id: vm.virtualMachine.id },
       tags,
     },
-    { dependsOn: [generalize] },
+    { dependsOn: [generalize], retainOnDelete: true },
   );
 
   let galleryImageVersionId: pulumi.Output<string> | undefined;
-  if (gallery) {
-    const galleryResource = new compute.Gallery("image-gallery", {
-      resourceGroupName: vm.resourceGroupName,
-      location: settings.location,
-      galleryName: gallery.name,
-      tags,
-    });
-    const definition = new compute.GalleryImage("image-definition", {
-      resourceGroupName: vm.resourceGroupName,
-      location: settings.location,
-      galleryName: galleryResource.name,
-      galleryImageName: gallery.imageName,
-      osType: "Linux",
-      osState: "Generalized",
-      hyperVGeneration: "V2",
-      identifier: { publisher: "vm-with-ready-ssh", offer: gallery.imageName, sku: "generalized" },
-      tags,
-    });
-    galleryImageVersionId = new compute.GalleryImageVersion(
-      "image-version",
+  let galleryImageVersion: pulumi.Output<string> | undefined;
+  if (settings.gallery) {
+    const { name, imageName, majorMinor } = settings.gallery;
+    // Kept on destroy too: Azure refuses to delete a definition that still holds versions; the resource
+    // group's deletion removes them all.
+    const keep = { retainOnDelete: true };
+    const galleryResource = new compute.Gallery(
+      "image-gallery",
       {
-        resourceGroupName: vm.resourceGroupName,
-        location: settings.location,
+        resourceGroupName: group.name,
+        location: base.location,
+        galleryName: name,
+        tags: stackTags,
+      },
+      keep,
+    );
+    const definition = new compute.GalleryImage(
+      "image-definition",
+      {
+        resourceGroupName: group.name,
+        location: base.location,
+        galleryName: galleryResource.name,
+        galleryImageName: imageName,
+        osType: "Linux",
+        osState: "Generalized",
+        hyperVGeneration: "V2",
+        identifier: { publisher: "vm-with-ready-ssh", offer: imageName, sku: "generalized" },
+        tags: stackTags,
+      },
+      keep,
+    );
+    const stamp = new BuildStamp(`${build}-stamp`, { build: id });
+    galleryImageVersion = pulumi.interpolate`${majorMinor}.${stamp.stamp}`;
+    galleryImageVersionId = new compute.GalleryImageVersion(
+      `${build}-version`,
+      {
+        resourceGroupName: group.name,
+        location: base.location,
         galleryName: galleryResource.name,
         galleryImageName: definition.name,
-        galleryImageVersionName: gallery.version,
+        galleryImageVersionName: galleryImageVersion,
         storageProfile: { source: { virtualMachineId: vm.virtualMachine.id } },
-        publishingProfile: { targetRegions: [{ name: settings.location }] },
+        publishingProfile: { targetRegions: [{ name: base.location }] },
         tags,
       },
-      { dependsOn: [generalize] },
+      { dependsOn: [generalize], retainOnDelete: true },
     ).id;
   }
 
   return {
+    buildId: pulumi.output(id),
     imageId: image.id,
+    galleryImageVersion,
     galleryImageVersionId,
     hostKey: vm.hostKey,
     provisionOutput: provision.stdout,

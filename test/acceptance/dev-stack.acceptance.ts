@@ -9,21 +9,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
-
-const root = resolve(__dirname, "../../..");
-
-function missing(): string[] {
-  const gaps: string[] = [];
-  if (spawnSync("pulumi", ["version"], { stdio: "ignore" }).status !== 0)
-    gaps.push("the Pulumi CLI (pulumi)");
-  if (!process.env.ACCEPTANCE_SOURCE_CIDR)
-    gaps.push("ACCEPTANCE_SOURCE_CIDR (this machine's public address, /32)");
-  const azLoggedIn = spawnSync("az", ["account", "show"], { stdio: "ignore" }).status === 0;
-  if (!azLoggedIn) gaps.push("the Azure CLI, logged in (az login)");
-  return gaps;
-}
+import { join } from "node:path";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { withThrowawayStack } from "./throwaway-stack";
 
 interface Checked {
   host: string;
@@ -96,58 +84,20 @@ async function upAndCheck(stack: Stack): Promise<Checked> {
   };
 }
 
-async function main(): Promise<void> {
-  const gaps = missing();
-  if (gaps.length > 0) {
-    console.log(`acceptance test SKIPPED: it needs ${gaps.join(", ")}. Nothing was created.`);
-    return;
-  }
-  // A throwaway backend and stack: nothing touches the user's own stacks.
-  const state = mkdtempSync(join(tmpdir(), "vm-ready-acceptance-"));
-  const stackName = `acceptance-${Date.now().toString(36)}`;
-  const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName, workDir: root },
-    {
-      envVars: {
-        PULUMI_BACKEND_URL: `file://${state}`,
-        PULUMI_CONFIG_PASSPHRASE: `acceptance-${Math.random()}`,
-      },
-    },
-  );
-  try {
-    await stack.setConfig("program", { value: "dev" });
-    await stack.setConfig("location", { value: process.env.ACCEPTANCE_LOCATION ?? "westeurope" });
-    await stack.setConfig(
-      "allowedSshSourceCidrs[0]",
-      { value: process.env.ACCEPTANCE_SOURCE_CIDR! },
-      true,
-    );
-    const first = await upAndCheck(stack);
+void withThrowawayStack("dev stack", "dev", async (stack) => {
+  const first = await upAndCheck(stack);
 
-    // The second `pulumi up` that used to fail: new custom data cannot be sent to an existing VM, so the VM
-    // is replaced (the old one deleted first, for its NIC), waited for again, and still pinned to its keys.
-    await stack.setConfig("customData", {
-      value:
-        "#cloud-config\nwrite_files:\n  - path: /etc/vm-with-ready-ssh-acceptance\n    content: second\n",
-    });
-    const second = await upAndCheck(stack);
-    if (second.vmId === first.vmId) throw new Error("new custom data did not replace the VM");
-    if (second.hostKey !== first.hostKey)
-      throw new Error(
-        `the replaced VM presents another host key: ${second.hostKey} (was ${first.hostKey})`,
-      );
-    console.log(
-      `acceptance test PASSED: ${second.host} ready, host key verified, cloud-init done, VM agent ready; replaced (${first.vmId} → ${second.vmId}) under the same pin`,
+  // The second `pulumi up` that used to fail: new custom data cannot be sent to an existing VM, so the VM is
+  // replaced (the old one deleted first, for its NIC), waited for again, and still pinned to its keys.
+  await stack.setConfig("customData", {
+    value:
+      "#cloud-config\nwrite_files:\n  - path: /etc/vm-with-ready-ssh-acceptance\n    content: second\n",
+  });
+  const second = await upAndCheck(stack);
+  if (second.vmId === first.vmId) throw new Error("new custom data did not replace the VM");
+  if (second.hostKey !== first.hostKey)
+    throw new Error(
+      `the replaced VM presents another host key: ${second.hostKey} (was ${first.hostKey})`,
     );
-  } finally {
-    await stack.destroy({ onOutput: (line) => process.stdout.write(line) });
-    await stack.workspace.removeStack(stackName);
-    rmSync(join(root, "stacks", `Pulumi.${stackName}.yaml`), { force: true });
-    rmSync(state, { recursive: true, force: true });
-  }
-}
-
-main().catch((error: unknown) => {
-  console.error(`acceptance test FAILED: ${(error as Error).stack ?? String(error)}`);
-  process.exitCode = 1;
+  return `${second.host} ready, host key verified, cloud-init done, VM agent ready; replaced (${first.vmId} → ${second.vmId}) under the same pin`;
 });

@@ -25,8 +25,9 @@ export async function mockState(
     }
     case "azure-native:compute:VirtualMachine":
       return { ...inputs, vmId: VM_ID };
-    case "pulumi-nodejs:dynamic/ssh-key-pair:SshKeyPair": {
-      // The real provider, as serialized: it generates the key.
+    case "pulumi-nodejs:dynamic/ssh-key-pair:SshKeyPair":
+    case "pulumi-nodejs:dynamic/build-stamp:BuildStamp": {
+      // The real provider, as serialized: it generates the key, or takes the time.
       const provider = requireFromString(inputs.__provider as string).handler() as {
         create: (i: unknown) => Promise<{ outs: Record<string, unknown> }>;
       };

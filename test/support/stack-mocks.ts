@@ -14,10 +14,14 @@ export interface StackRun {
 }
 
 /**
- * Outputs of generated key pairs by resource name, kept from one run to the next as a stack's state keeps
- * them: a second `pulumi up` does not make new keys.
+ * Outputs of this project's dynamic resources (key pairs, build stamps) by resource name, kept from one run to
+ * the next as a stack's state keeps them: a second `pulumi up` does not make new keys or stamps.
  */
 export type KeptState = Map<string, Record<string, unknown>>;
+const KEPT_TYPES = [
+  "pulumi-nodejs:dynamic/ssh-key-pair:SshKeyPair",
+  "pulumi-nodejs:dynamic/build-stamp:BuildStamp",
+];
 
 export async function mockStack(
   stack: string,
@@ -34,11 +38,11 @@ export async function mockStack(
           custom: args.custom ?? false,
           inputs: args.inputs,
         });
-        const keyPair = args.type === "pulumi-nodejs:dynamic/ssh-key-pair:SshKeyPair";
+        const stateful = KEPT_TYPES.includes(args.type);
         const state =
-          (keyPair ? kept?.get(args.name) : undefined) ??
+          (stateful ? kept?.get(args.name) : undefined) ??
           (await mockState(args.type, args.name, args.inputs));
-        if (keyPair) kept?.set(args.name, state);
+        if (stateful) kept?.set(args.name, state);
         return { id: `/subscriptions/sub/${args.name}`, state };
       },
       call: () => {

@@ -6,6 +6,7 @@ import { connectDirect } from "./connect";
 import type { HostKeyInfo } from "./host-key";
 import { NO_CLOUD_INIT_MARKER, type ResolvedOptions } from "./options";
 import { ConnectionState, lastLine, login, readBanner, runCommand } from "./session";
+import { printable } from "./printable";
 import { AttemptFailure, Resources } from "./step";
 
 export interface AttemptOutcome {
@@ -55,7 +56,7 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
   const phaseMs = () => Math.max(1, Math.min(opts.attemptTimeoutMs, until - performance.now()));
   try {
     const stream = ctx.jump
-      ? await ctx.jump.forward(opts.host, opts.port, phaseMs, ctx.signal)
+      ? await forwardThroughJump(ctx.jump, opts, phaseMs, ctx.signal)
       : await connectDirect(opts.host, opts.port, opts.lookup, phaseMs(), ctx.signal, resources);
     resources.add(() => stream.destroy());
     if (opts.level === "tcp") return success("connect", "the port accepts connections", state);
@@ -101,8 +102,11 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
         detail: `confirming login after the command: ${confirm.detail}`,
       };
     return { ...outcome, hostKey: confirm.hostKey, hostKeysSeen };
-  } catch (error) {
-    if (!(error instanceof AttemptFailure)) throw error;
+  } catch (caught) {
+    if (ctx.signal?.aborted && caught === ctx.signal.reason) throw caught;
+    // Anything else that ends an attempt is a failed attempt, never the end of the wait: ssh2 throws
+    // "Not connected" at once when the server has just closed the connection.
+    const error = caught instanceof AttemptFailure ? caught : unexpected(caught, state);
     return {
       ok: false,
       hop: error.hop,
@@ -120,6 +124,33 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
     resources.closeAll();
   }
 };
+
+/** A channel to the target through the jump host; an unexpected error there is the jump host's. */
+async function forwardThroughJump(
+  jump: JumpSession,
+  opts: ResolvedOptions,
+  phaseMs: () => number,
+  signal: AbortSignal | undefined,
+) {
+  try {
+    return await jump.forward(opts.host, opts.port, phaseMs, signal);
+  } catch (caught) {
+    if ((signal?.aborted && caught === signal.reason) || caught instanceof AttemptFailure)
+      throw caught;
+    throw new AttemptFailure(
+      "reset",
+      "connect",
+      `jump host ${jump.label}: the connection ended (${printable(String((caught as Error)?.message ?? caught))})`,
+      "jump",
+    );
+  }
+}
+
+/** An error no step classified: the connection ended under us. */
+function unexpected(caught: unknown, state: ConnectionState): AttemptFailure {
+  const message = printable(String((caught as Error)?.message ?? caught));
+  return state.fail("reset", `the connection ended during ${state.reached} (${message})`);
+}
 
 function success(
   reached: Phase,

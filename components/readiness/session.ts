@@ -5,6 +5,7 @@ import { Client, type ClientChannel, type ParsedKey, type PublicKeyAuthMethod } 
 import { classifySocketError, type FailureClass, type Phase } from "./classify";
 import { formatDuration } from "./duration";
 import { describeHostKey, type HostKeyInfo, type HostKeyPin } from "./host-key";
+import { shown } from "./printable";
 import { AttemptFailure, step, type Resources } from "./step";
 
 /** What one connection has shown so far; failures are classified from it. */
@@ -33,10 +34,35 @@ export class ConnectionState {
   }
 }
 
-/** Watches the bytes the server sends until its `SSH-…` identification line. */
-function tapIdent(stream: Duplex, state: ConnectionState, onIdent: () => void): void {
+/** RFC 4253 §4.2: the identification line is at most 255 bytes, CR LF included. */
+const MAX_IDENT_BYTES = 255;
+/** Lines a server may send before it (RFC 4253 §4.2), bounded as ssh2 bounds them. */
+const MAX_LINES_BEFORE_IDENT = 1024;
+const MAX_LINE_BYTES = 8192;
+
+/** An SSH-2 server's identification: `SSH-2.0-software` or, from a server that also speaks SSH-1, `SSH-1.99-`. */
+const SSH2_IDENT = /^SSH-(2\.0|1\.99)-[\x21-\x2c\x2e-\x7e]+( [\x20-\x7e]*)?$/;
+
+/**
+ * Watches the bytes the server sends until its `SSH-…` identification line, holding at most one line. A line
+ * over the limits ends the watch: `onBad` gets the failure (`not-ssh`), so memory stays bounded whatever the
+ * server streams.
+ */
+function tapIdent(
+  stream: Duplex,
+  state: ConnectionState,
+  onIdent: () => void,
+  onBad: (failure: AttemptFailure) => void,
+): void {
   let pending = "";
-  const onData = (chunk: Buffer) => {
+  let lines = 0;
+  const stop = (detail: string) => {
+    stream.removeListener("data", onData);
+    pending = "";
+    state.sawOther = true;
+    onBad(state.fail("not-ssh", detail));
+  };
+  function onData(chunk: Buffer) {
     pending += chunk.toString("latin1");
     let end: number;
     while ((end = pending.indexOf("\n")) >= 0) {
@@ -44,18 +70,24 @@ function tapIdent(stream: Duplex, state: ConnectionState, onIdent: () => void): 
       pending = pending.slice(end + 1);
       if (line.startsWith("SSH-")) {
         stream.removeListener("data", onData);
-        state.banner = line.slice(0, 255);
+        if (end + 1 > MAX_IDENT_BYTES)
+          return stop(`the server's identification line is over ${MAX_IDENT_BYTES} bytes`);
+        state.banner = line;
         if (state.reached === "banner") state.reached = "handshake";
         onIdent();
         return;
       }
       state.sawOther = true;
+      if (++lines > MAX_LINES_BEFORE_IDENT)
+        return stop(`the server sent over ${MAX_LINES_BEFORE_IDENT} lines and no SSH banner`);
     }
     // Anything that cannot become an identification line is another protocol.
-    if (pending.length > 255 || (pending.length >= 4 && !pending.startsWith("SSH-"))) {
-      state.sawOther = true;
-    }
-  };
+    if (pending.length >= 4 && !pending.startsWith("SSH-")) state.sawOther = true;
+    if (pending.startsWith("SSH-") && pending.length > MAX_IDENT_BYTES)
+      return stop(`the server's identification line is over ${MAX_IDENT_BYTES} bytes`);
+    if (pending.length > MAX_LINE_BYTES)
+      return stop(`the server sent a line over ${MAX_LINE_BYTES} bytes and no SSH banner`);
+  }
   stream.on("data", onData);
 }
 
@@ -74,7 +106,24 @@ export function readBanner(
   signal: AbortSignal | undefined,
 ): Promise<string> {
   return step<string>(signal, timeoutMs, bannerTimeout(state, timeoutMs), (resolve, reject) => {
-    tapIdent(stream, state, () => resolve(state.banner ?? ""));
+    tapIdent(
+      stream,
+      state,
+      () => {
+        const banner = state.banner ?? "";
+        if (SSH2_IDENT.test(banner)) return resolve(banner);
+        state.sawOther = true;
+        reject(
+          state.fail(
+            "not-ssh",
+            /^SSH-1\.\d+-/.test(banner)
+              ? `the server speaks SSH 1 ("${shown(banner)}"), not SSH 2`
+              : `the server's identification "${shown(banner)}" is not SSH 2's "SSH-2.0-software"`,
+          ),
+        );
+      },
+      reject,
+    );
     stream.once("close", () => reject(state.closed()));
     stream.on("error", (err: NodeJS.ErrnoException) =>
       reject(state.fail(classifySocketError(err) ?? "reset", err.message)),
@@ -108,9 +157,11 @@ export async function login(
   // Failures arrive as events at any time; the step in progress takes them, or the next one does.
   let failStep: ((failure: AttemptFailure) => void) | undefined;
   let pendingFailure: AttemptFailure | undefined;
+  // Kept even when a step takes it: an error can arrive with the banner, just as the banner step resolves,
+  // and the next step must see it instead of waiting out its time limit.
   const fail = (failure: AttemptFailure) => {
-    if (failStep) failStep(failure);
-    else pendingFailure ??= failure;
+    pendingFailure ??= failure;
+    failStep?.(failure);
   };
   client.on("error", (err: Error & { level?: string; code?: unknown }) =>
     fail(classifyClientError(err, state)),
@@ -126,7 +177,7 @@ export async function login(
     key: credentials.key,
   };
   let identSeen: () => void = () => undefined;
-  tapIdent(stream, state, () => identSeen());
+  tapIdent(stream, state, () => identSeen(), fail);
   client.connect({
     sock: stream,
     username: credentials.username,

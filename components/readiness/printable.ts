@@ -3,6 +3,7 @@
 // window, ring the bell or reorder text; an invalid value is echoed only as a short prefix.
 
 /** C0 controls but tab, DEL, C1 controls, and the bidirectional overrides and isolates. */
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's job
 const UNPRINTABLE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 const NOT_JSON_SAFE = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 

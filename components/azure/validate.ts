@@ -4,7 +4,7 @@
 import { isIP } from "node:net";
 import { utils } from "ssh2";
 import { parsePrivateKey, rsaBits } from "../readiness/keys";
-import { parseDuration } from "../readiness/duration";
+import { parseLimit } from "../readiness/duration";
 import { checkHost, checkPort, checkUsername, LEVELS } from "../readiness/options";
 import { fingerprintOf, HostKeyPin } from "../readiness/host-key";
 import { DEFAULTS, type ImageReference, type VmWithReadySshArgs } from "./args";
@@ -410,11 +410,10 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
   return { warnings };
 }
 
-/** A duration in the component's terms: a number is seconds; zero waits for nothing. */
+/** A time limit in the component's terms: a number is seconds; more than zero, at most 7 days. */
 function checkSeconds(value: unknown, name: string): void {
   if (typeof value !== "string" && typeof value !== "number") return; // an Output: checked by SshReadiness
-  if (parseDuration(value, name, "s") <= 0)
-    throw new RangeError(`[${name}] must be longer than zero`);
+  parseLimit(value, name, "s");
 }
 
 function checkReadinessArgs(args: VmWithReadySshArgs, pinned: boolean): void {

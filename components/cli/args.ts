@@ -1,8 +1,11 @@
 // ssh-ready's command line: ssh's own flag letters, durations like "90s", and a one-line error naming the
 // flag for every bad input. Produces the engine's options; reads key files, but opens no connection.
-import { readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { LEVELS, parseDuration, type Level, type WaitForSshOptions } from "../readiness";
+import { LEVELS, type Level, type WaitForSshOptions } from "../readiness";
+import { parseLimit } from "../readiness/duration";
+import { MAX_KEY_BYTES } from "../readiness/keys";
+import { shown } from "../readiness/printable";
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -70,19 +73,42 @@ export interface CliRequest {
 /** Where each engine option came from on the command line, to name the flag in the engine's messages. */
 export type FlagNames = Record<string, string>;
 
+/**
+ * Reads a key file: a regular file of at most MAX_KEY_BYTES, so a FIFO cannot hang the command and a device
+ * such as /dev/zero cannot fill its memory.
+ */
 function readKeyFile(file: string, flag: string): string {
+  let fd: number | undefined;
   try {
-    return readFileSync(file, "utf8");
+    // Opened without blocking (a FIFO with no writer would block the open itself), then checked.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) {
+      throw new UsageError(
+        `${flag} ${shown(file)}: not a regular file (a private key is a small file)`,
+      );
+    }
+    if (stats.size > MAX_KEY_BYTES) {
+      throw new UsageError(
+        `${flag} ${shown(file)}: ${stats.size.toLocaleString("en-US")} bytes is not a private key (a key is a few KB; at most ${MAX_KEY_BYTES / 1024} KiB accepted)`,
+      );
+    }
+    const buffer = Buffer.alloc(MAX_KEY_BYTES + 1);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, length).toString("utf8");
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
-    throw new UsageError(`${flag} ${file}: cannot read the key file (${code})`);
+    throw new UsageError(`${flag} ${shown(file)}: cannot read the key file (${code})`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
 function duration(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   try {
-    return parseDuration(value, flag, "s");
+    return parseLimit(value, flag, "s");
   } catch (error) {
     throw new UsageError((error as Error).message.replace(`[${flag}]`, flag));
   }
@@ -108,7 +134,7 @@ function splitUserHost(text: string, flag: string): { user?: string; host: strin
 
 function parsePort(text: string, flag: string): number {
   if (!/^\d+$/.test(text))
-    throw new UsageError(`${flag}: port must be a number from 1 to 65535, got "${text}"`);
+    throw new UsageError(`${flag}: port must be a number from 1 to 65535, got "${shown(text)}"`);
   const port = Number(text);
   if (port < 1 || port > 65535)
     throw new UsageError(`${flag}: port must be from 1 to 65535, got ${port}`);
@@ -164,12 +190,12 @@ export function parseCommandLine(
   }
   const target = splitUserHost(positionals[0], "host");
   if (target.port !== undefined)
-    throw new UsageError(`host: give the port with -p, not in "${positionals[0]}"`);
+    throw new UsageError(`host: give the port with -p, not in "${shown(positionals[0])}"`);
   if (target.user !== undefined && v.login !== undefined && target.user !== v.login) {
     throw new UsageError(`user given twice: "${target.user}@" and -l ${v.login}`);
   }
   if (v.level !== undefined && !LEVELS.includes(v.level as Level)) {
-    throw new UsageError(`--level must be one of ${LEVELS.join(", ")}, got "${v.level}"`);
+    throw new UsageError(`--level must be one of ${LEVELS.join(", ")}, got "${shown(v.level)}"`);
   }
   const flags: FlagNames = {
     host: "host",

@@ -7,6 +7,7 @@ import {
   waitForSsh,
   type SshReadyResult,
 } from "../readiness";
+import { jsonSafe, printableLines } from "../readiness/printable";
 import { HELP, nameFlags, parseCommandLine, UsageError, type FlagNames } from "./args";
 
 export const EXIT = {
@@ -58,36 +59,37 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         onAttempt: request.quiet ? undefined : (event) => progress.onAttempt(event),
         onCommandStart: request.quiet ? undefined : (event) => progress.onCommandStart(event),
       });
-      io.stdout(json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result));
+      io.stdout(json ? jsonLine(result) : printableLines(formatResult(result)));
       return EXIT.ready;
     } catch (error) {
       if (error instanceof Interrupted) {
         io.stderr(`ssh-ready: interrupted after ${formatDuration(performance.now() - started)}\n`);
-        if (json)
-          io.stdout(
-            `${JSON.stringify({ error: { name: "Interrupted", message: "interrupted" } }, null, 2)}\n`,
-          );
+        if (json) io.stdout(jsonLine({ error: { name: "Interrupted", message: "interrupted" } }));
         return EXIT.interrupted;
       }
       throw error;
     }
   } catch (error) {
     if (error instanceof SshNotReadyError) {
-      io.stderr(`ssh-ready: ${error.message}\n`);
-      if (json) io.stdout(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);
+      io.stderr(`ssh-ready: ${printableLines(error.message)}\n`);
+      if (json) io.stdout(jsonLine({ error: error.toJSON() }));
       return error.code === "HOST_KEY_MISMATCH" ? EXIT.hostKeyMismatch : EXIT.notReady;
     }
     if (error instanceof UsageError || error instanceof TypeError || error instanceof RangeError) {
       const message = nameFlags(error.message, flags);
       io.stderr(
-        `ssh-ready: ${message}\n${error instanceof UsageError ? "Try 'ssh-ready --help'.\n" : ""}`,
+        `ssh-ready: ${printableLines(message)}\n${error instanceof UsageError ? "Try 'ssh-ready --help'.\n" : ""}`,
       );
-      if (json)
-        io.stdout(`${JSON.stringify({ error: { name: "UsageError", message } }, null, 2)}\n`);
+      if (json) io.stdout(jsonLine({ error: { name: "UsageError", message } }));
       return EXIT.usage;
     }
     throw error;
   }
+}
+
+/** JSON for stdout: text from the server appears only as JSON escapes, never as raw control characters. */
+function jsonLine(value: unknown): string {
+  return `${jsonSafe(JSON.stringify(value, null, 2))}\n`;
 }
 
 function formatResult(r: SshReadyResult): string {

@@ -7,7 +7,7 @@ import type { HostKeyInfo } from "./host-key";
 import { NO_CLOUD_INIT_MARKER, type ResolvedOptions } from "./options";
 import { ConnectionState, lastLine, login, readBanner, runCommand } from "./session";
 import { printable } from "./printable";
-import { AttemptFailure, Resources } from "./step";
+import { AttemptFailure, Resources, type Mismatch } from "./step";
 
 export interface AttemptOutcome {
   ok: boolean;
@@ -24,6 +24,8 @@ export interface AttemptOutcome {
   hostKey?: HostKeyInfo;
   /** Every host key presented during the attempt, in order (two when a confirmation login saw another key). */
   hostKeysSeen: HostKeyInfo[];
+  /** A final host key mismatch of the jump host: what it presented, what its pin accepts. */
+  mismatch?: Mismatch;
   exitCode?: number | null;
   output?: string;
   warnings: string[];
@@ -31,6 +33,8 @@ export interface AttemptOutcome {
 
 export interface AttemptContext {
   signal?: AbortSignal;
+  /** The wait's clock, milliseconds on a monotonic scale: the one time source of the loop and its attempts. */
+  now: () => number;
   /** Time left until the overall deadline; no phase waits longer. */
   remainingMs: number;
   jump?: JumpSession;
@@ -52,8 +56,8 @@ export type AttemptFunction = (
 export const runAttempt: AttemptFunction = async (opts, ctx) => {
   const resources = new Resources();
   const state = new ConnectionState("target");
-  const until = performance.now() + ctx.remainingMs;
-  const phaseMs = () => Math.max(1, Math.min(opts.attemptTimeoutMs, until - performance.now()));
+  const until = ctx.now() + ctx.remainingMs;
+  const phaseMs = () => Math.max(1, Math.min(opts.attemptTimeoutMs, until - ctx.now()));
   try {
     const stream = ctx.jump
       ? await forwardThroughJump(ctx.jump, opts, phaseMs, ctx.signal)
@@ -82,7 +86,7 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
     const commandMs =
       opts.level === "auth"
         ? phaseMs()
-        : Math.max(1, Math.min(opts.commandTimeoutMs, until - performance.now()));
+        : Math.max(1, Math.min(opts.commandTimeoutMs, until - ctx.now()));
     if (opts.level === "command") ctx.onCommandStart?.();
     const run = await runCommand(client, command, state, commandMs, ctx.signal, resources);
     const outcome = judgeCommand(opts, state, run.exitCode, run.output);
@@ -92,7 +96,7 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
     resources.closeAll();
     const confirm = await runAttempt(
       { ...opts, level: "auth" },
-      { ...ctx, remainingMs: until - performance.now(), onCommandStart: undefined },
+      { ...ctx, remainingMs: until - ctx.now(), onCommandStart: undefined },
     );
     const hostKeysSeen = [...outcome.hostKeysSeen, ...confirm.hostKeysSeen];
     if (!confirm.ok)
@@ -114,7 +118,8 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
       failure: error.failure,
       detail: error.message,
       fatal: error.fatal,
-      cutByDeadline: error.timedOut && until - performance.now() < DEADLINE_SLACK_MS,
+      cutByDeadline: error.timedOut && until - ctx.now() < DEADLINE_SLACK_MS,
+      mismatch: error.mismatch,
       banner: state.banner,
       hostKey: state.hostKey,
       hostKeysSeen: state.hostKey ? [state.hostKey] : [],

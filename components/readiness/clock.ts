@@ -11,23 +11,37 @@ export interface Clock {
   random(): number;
 }
 
+/** The longest delay Node's timers hold; a longer one would fire after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => performance.now(),
   date: () => new Date(),
   random: Math.random,
+  /**
+   * Sleeps until `performance.now()` has moved by `ms`: timers may fire a little early, and cannot hold more
+   * than about 24.8 days, so the sleep re-arms until the time has really passed.
+   */
   sleep(ms, signal) {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
+      const until = performance.now() + ms;
       let timer: NodeJS.Timeout | undefined = undefined;
+      let arm: () => void = () => undefined;
       const onAbort = () => {
         clearTimeout(timer);
         reject(signal?.reason);
       };
-      timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
+      arm = () => {
+        const left = until - performance.now();
+        if (left <= 0) {
+          signal?.removeEventListener("abort", onAbort);
+          return resolve();
+        }
+        timer = setTimeout(arm, Math.min(Math.ceil(left), MAX_TIMER_MS));
+      };
       signal?.addEventListener("abort", onAbort, { once: true });
+      arm();
     });
   },
 };

@@ -5,7 +5,7 @@ import type { Duplex } from "node:stream";
 import type { Client, ClientChannel } from "ssh2";
 import { classifyForwardFailure, classifySocketError } from "./classify";
 import { formatDuration } from "./duration";
-import { hostKeyAlgorithmsFor } from "./host-key";
+import { HOST_KEY_TYPES, hostKeyAlgorithmsFor, type HostKeyInfo } from "./host-key";
 import type { ResolvedJumpHost } from "./options";
 import { ConnectionState, login } from "./session";
 import { AttemptFailure, Resources, step } from "./step";
@@ -55,6 +55,9 @@ export async function connectDirect(
 export class JumpSession {
   private client?: Client;
   private readonly resources = new Resources();
+  /** Key types the jump host's fingerprint pin has ruled out, and the keys it refused. */
+  private readonly excludedKeyTypes: string[] = [];
+  private readonly mismatched: HostKeyInfo[] = [];
 
   constructor(
     private readonly jump: ResolvedJumpHost,
@@ -106,29 +109,64 @@ export class JumpSession {
     );
   }
 
+  /**
+   * Logs in to the jump host, once per wait while the connection lasts. A pin works as the target's does: a
+   * full-key pin offers only its types; a fingerprint pin, which does not say its type, makes a mismatch on one
+   * type try the others before the mismatch is final.
+   */
   private async connect(timeoutMs: () => number, signal: AbortSignal | undefined): Promise<Client> {
     if (this.client) return this.client;
-    try {
-      const socket: Duplex = await connectDirect(
-        this.jump.host,
-        this.jump.port,
-        this.lookup,
-        timeoutMs(),
-        signal,
-        this.resources,
-        "jump",
-      );
+    for (;;) {
       const state = new ConnectionState("jump");
-      const credentials = { ...this.jump, hostKeyAlgorithms: hostKeyAlgorithmsFor(this.jump.pin) };
-      const client = await login(socket, credentials, state, timeoutMs, signal, this.resources);
-      client.on("close", () => {
-        if (this.client === client) this.client = undefined;
-      });
-      this.client = client;
-      return client;
-    } catch (error) {
-      this.resources.closeAll();
-      throw error;
+      try {
+        const socket: Duplex = await connectDirect(
+          this.jump.host,
+          this.jump.port,
+          this.lookup,
+          timeoutMs(),
+          signal,
+          this.resources,
+          "jump",
+        );
+        const credentials = {
+          ...this.jump,
+          hostKeyAlgorithms: hostKeyAlgorithmsFor(this.jump.pin, this.excludedKeyTypes),
+        };
+        const client = await login(socket, credentials, state, timeoutMs, signal, this.resources);
+        client.on("close", () => {
+          if (this.client === client) this.client = undefined;
+        });
+        this.client = client;
+        return client;
+      } catch (error) {
+        this.resources.closeAll();
+        const rejected = error instanceof AttemptFailure && error.failure === "host-key-mismatch";
+        // A handshake failure after a mismatch: the jump host has none of the key types left to try.
+        const exhausted =
+          error instanceof AttemptFailure &&
+          error.failure === "handshake" &&
+          this.mismatched.length > 0;
+        if (!rejected && !exhausted) throw error;
+        if (rejected && state.hostKey) {
+          this.mismatched.push(state.hostKey);
+          if (this.jump.pin && !this.jump.pin.onlyFullKeys) {
+            this.excludedKeyTypes.push(state.hostKey.type);
+            if (HOST_KEY_TYPES.some((type) => !this.excludedKeyTypes.includes(type))) continue;
+          }
+        }
+        const failure = new AttemptFailure(
+          "host-key-mismatch",
+          "connect",
+          `jump host ${this.label}: its host key is not pinned`,
+          "jump",
+          true,
+        );
+        failure.mismatch = {
+          presented: [...this.mismatched],
+          expected: this.jump.pin?.describe() ?? "",
+        };
+        throw failure;
+      }
     }
   }
 

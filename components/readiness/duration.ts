@@ -1,6 +1,8 @@
 // Durations as people write them ("90s", "10m", "1m30s", "500ms") and as we print them ("10m0s", "3.2s").
 // One parser serves the engine options, the CLI flags and the Pulumi resource's inputs.
 
+import { shown } from "./printable";
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**
@@ -17,7 +19,8 @@ export function parseDuration(value: unknown, name: string, bareUnit: "ms" | "s"
     throw new TypeError(`[${name}] must be a duration like "90s" or "10m", got ${typeof value}`);
   }
   const text = value.trim();
-  if (/^-/.test(text)) throw new RangeError(`[${name}] must not be negative, got "${value}"`);
+  if (/^-/.test(text))
+    throw new RangeError(`[${name}] must not be negative, got "${shown(value)}"`);
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * UNIT_MS[bareUnit];
   const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
   let total = 0;
@@ -29,10 +32,30 @@ export function parseDuration(value: unknown, name: string, bareUnit: "ms" | "s"
   }
   if (text === "" || matched !== text.length) {
     throw new TypeError(
-      `[${name}] is not a duration: "${value}" (write e.g. "90s", "10m", "1m30s" or a number of ${bareUnit === "s" ? "seconds" : "milliseconds"})`,
+      `[${name}] is not a duration: "${shown(value)}" (write e.g. "90s", "10m", "1m30s" or a number of ${bareUnit === "s" ? "seconds" : "milliseconds"})`,
     );
   }
   return total;
+}
+
+/**
+ * The longest duration any limit takes: 7 days. Node's timers cannot hold more than about 24.8 days (a longer
+ * delay fires after 1 ms), and no readiness wait needs a week.
+ */
+export const MAX_DURATION_MS = 7 * 24 * 3_600_000;
+
+/**
+ * A time limit: parsed as `parseDuration`, longer than zero and at most `MAX_DURATION_MS`. Throws a RangeError
+ * naming `name` otherwise.
+ */
+export function parseLimit(value: unknown, name: string, bareUnit: "ms" | "s" = "ms"): number {
+  const ms = parseDuration(value, name, bareUnit);
+  if (ms <= 0) throw new RangeError(`[${name}] must be longer than zero`);
+  if (ms > MAX_DURATION_MS) {
+    const given = typeof value === "string" ? `"${shown(value)}"` : `${value}${bareUnit}`;
+    throw new RangeError(`[${name}] must be at most 7 days (168h), got ${given}`);
+  }
+  return ms;
 }
 
 /** "250ms", "3.2s", "10m0s", "1h2m3s": short, exact to a tenth of a second under a minute. */

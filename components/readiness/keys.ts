@@ -4,6 +4,35 @@ import { createPublicKey } from "node:crypto";
 import { utils, type ParsedKey } from "ssh2";
 
 const MIN_RSA_BITS = 2048;
+/** A private key is a few KB (RSA 4096 in PEM: about 3.3 KB); more is not a key. */
+export const MAX_KEY_BYTES = 64 * 1024;
+/**
+ * The most bcrypt rounds an encrypted OpenSSH key may ask for. ssh-keygen's default is 16; ssh2 decrypts in
+ * JavaScript, about 4 to 15 ms a round, blocking the process (and Ctrl-C) meanwhile: 256 rounds are seconds.
+ */
+export const MAX_KDF_ROUNDS = 256;
+
+/** The bcrypt rounds of an encrypted OpenSSH-format key, or undefined for other keys. */
+export function kdfRounds(text: string): number | undefined {
+  const body =
+    /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(text);
+  if (!body) return undefined;
+  const blob = Buffer.from(body[1].replace(/\s+/g, ""), "base64");
+  let at = "openssh-key-v1\0".length;
+  const field = () => {
+    if (at + 4 > blob.length) return undefined;
+    const length = blob.readUInt32BE(at);
+    const value = blob.subarray(at + 4, at + 4 + length);
+    at += 4 + length;
+    return value;
+  };
+  field(); // cipher
+  const kdf = field()?.toString("latin1");
+  const options = field();
+  if (kdf !== "bcrypt" || !options || options.length < 4) return undefined;
+  const saltLength = options.readUInt32BE(0);
+  return 4 + saltLength + 4 <= options.length ? options.readUInt32BE(4 + saltLength) : undefined;
+}
 const ACCEPTED_TYPES = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521))$/;
 
 /** True when the key text is passphrase-protected (PEM or OpenSSH format), read from its structure. */
@@ -38,11 +67,23 @@ export function parsePrivateKey(key: unknown, passphrase: unknown, prefix = ""):
   if (passphrase !== undefined && typeof passphrase !== "string") {
     throw new TypeError(`[${passName}] must be a string`);
   }
+  const size = Buffer.isBuffer(key) ? key.length : Buffer.byteLength(key);
+  if (size > MAX_KEY_BYTES) {
+    throw new RangeError(
+      `[${keyName}] is ${size.toLocaleString("en-US")} bytes, not a private key (a key is a few KB; at most ${MAX_KEY_BYTES / 1024} KiB accepted)`,
+    );
+  }
   const text = Buffer.isBuffer(key) ? key.toString("utf8") : key;
   if (text.trim() === "") throw new TypeError(`[${keyName}] is empty`);
   const encrypted = isEncryptedPrivateKey(text);
   if (encrypted && !passphrase) {
     throw new TypeError(`[${keyName}] is encrypted: give its passphrase in [${passName}]`);
+  }
+  const rounds = encrypted ? kdfRounds(text) : undefined;
+  if (rounds !== undefined && rounds > MAX_KDF_ROUNDS) {
+    throw new RangeError(
+      `[${keyName}] is encrypted with ${rounds} bcrypt rounds; at most ${MAX_KDF_ROUNDS} are accepted, since decrypting blocks for seconds per hundred rounds (re-encrypt it: ssh-keygen -p -a 64 -f KEYFILE)`,
+    );
   }
   const parsed = utils.parseKey(text, encrypted ? passphrase : undefined);
   if (parsed instanceof Error) {

@@ -4,7 +4,8 @@ import type { LookupFunction } from "node:net";
 import type { ParsedKey } from "ssh2";
 import type { AttemptEvent, CommandStartEvent } from "./events";
 import type { Clock } from "./clock";
-import { parseDuration } from "./duration";
+import { parseLimit } from "./duration";
+import { shown } from "./printable";
 import { HostKeyPin, isValidHost } from "./host-key";
 import { parsePrivateKey } from "./keys";
 import { DEFAULT_SCHEDULE, type ScheduleOptions } from "./schedule";
@@ -84,8 +85,9 @@ export interface WaitForSshOptions {
 }
 
 /** The default readiness command: wait for cloud-init; a host without cloud-init counts as ready. */
+// `exec`: cloud-init itself is the session's process, so the signal that ends a timed-out wait reaches it.
 export const CLOUD_INIT_COMMAND =
-  'if command -v cloud-init >/dev/null 2>&1; then cloud-init status --wait; else echo "ssh-ready: no cloud-init on this host"; fi';
+  'if command -v cloud-init >/dev/null 2>&1; then exec cloud-init status --wait; else echo "ssh-ready: no cloud-init on this host"; fi';
 export const NO_CLOUD_INIT_MARKER = "ssh-ready: no cloud-init on this host";
 
 export interface ResolvedJumpHost {
@@ -123,7 +125,7 @@ export function checkHost(value: unknown, name: string): string {
   }
   const host = value.trim().replace(/^\[(.*)\]$/, "$1");
   if (!isValidHost(host))
-    throw new TypeError(`[${name}] is not a valid host name or IP address: "${value}"`);
+    throw new TypeError(`[${name}] is not a valid host name or IP address: "${shown(value)}"`);
   return host;
 }
 
@@ -146,10 +148,7 @@ export function checkUsername(value: unknown, name: string): string {
 }
 
 export function positiveDuration(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const ms = parseDuration(value, name, "ms");
-  if (ms <= 0) throw new RangeError(`[${name}] must be longer than zero`);
-  return ms;
+  return value === undefined ? fallback : parseLimit(value, name, "ms");
 }
 
 /** Validates and completes the options. Throws a TypeError or RangeError naming the option. */
@@ -168,7 +167,7 @@ export function resolveOptions(options: WaitForSshOptions): ResolvedOptions {
   }
   const level = options.level ?? (key ? "auth" : "banner");
   if (!LEVELS.includes(level)) {
-    throw new TypeError(`[level] must be one of ${LEVELS.join(", ")}, got "${String(level)}"`);
+    throw new TypeError(`[level] must be one of ${LEVELS.join(", ")}, got "${shown(level)}"`);
   }
   const needsLogin = level === "auth" || level === "command";
   if (needsLogin && !key) throw new TypeError(`[privateKey] is required for level "${level}"`);

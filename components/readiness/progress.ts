@@ -1,6 +1,7 @@
 // Progress lines for people: one line when the attempts' outcome changes, a reminder while it does not, and the
 // host key when first seen. "+3.2s attempt 14: connection refused — sshd not listening yet"
 // The engine never prints; the CLI and the Pulumi provider print these lines where their users look.
+import { printable } from "./printable";
 import { CLASS_INFO } from "./classify";
 import { formatDuration } from "./duration";
 import type { AttemptEvent, CommandStartEvent } from "./events";
@@ -35,7 +36,8 @@ export class ProgressPrinter {
   private write(line: string, elapsedMs: number): void {
     this.lastLine = line.replace(/^\+[\d.]+s /, "");
     this.lastWrittenMs = elapsedMs;
-    this.output(`${this.prefix}${line}`);
+    // Banners and details come from the server: printed, never obeyed by the terminal.
+    this.output(printable(`${this.prefix}${line}`));
   }
 
   /**

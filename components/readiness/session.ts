@@ -295,12 +295,20 @@ export function runCommand(
       client.exec(command, (err: Error | undefined, channel: ClientChannel) => {
         if (err)
           return reject(state.fail("command-failed", `could not start a session: ${err.message}`));
-        if (settled()) return channel.close();
-        resources.add(() => channel.close());
         let exitCode: number | null = null;
+        let exited = false;
+        // A command still running when the wait stops with it (time limit, Ctrl-C) is asked to end: SIGTERM
+        // on the channel (RFC 4254 §6.9; OpenSSH delivers it to the command's process), then the channel closes.
+        const stop = () => {
+          if (!exited) channel.signal("TERM");
+          channel.close();
+        };
+        if (settled()) return stop();
+        resources.add(stop);
         channel.on("data", keep);
         channel.stderr.on("data", keep);
         channel.on("exit", (code: number | null) => {
+          exited = true;
           exitCode = typeof code === "number" ? code : null;
         });
         channel.on("close", () => resolve({ exitCode, output: tail() }));

@@ -1,11 +1,20 @@
 // The building block of an attempt: wait for one event with a time limit and an AbortSignal, and a
 // register of everything opened so that every exit path closes it.
 import type { FailureClass, Phase } from "./classify";
+import type { HostKeyInfo } from "./host-key";
+
+/** The keys a server presented that its pin refused, for a mismatch that is final. */
+export interface Mismatch {
+  presented: HostKeyInfo[];
+  expected: string;
+}
 
 /** Why one attempt ended without success. `detail` is one line and never contains secrets. */
 export class AttemptFailure extends Error {
   /** Set when a time limit ended the step, rather than an answer from the server. */
   timedOut = false;
+  /** Set on a final host key mismatch of the jump host (the target's are collected by the wait). */
+  mismatch?: Mismatch;
 
   constructor(
     readonly failure: FailureClass,

@@ -56,16 +56,15 @@ export function summarizeTimeout(s: SummaryInput): string {
   return lines.join("\n");
 }
 
-/** The message of a host key mismatch. */
+/** The message of a host key mismatch; `where` is "HOST:PORT" or "jump host USER@HOST:PORT". */
 export function summarizeMismatch(
-  host: string,
-  port: number,
+  where: string,
   presented: HostKeyInfo[],
   expected: string,
 ): string {
   const keys = presented.map((k) => `${k.type} ${k.fingerprint}`).join(", ");
   return (
-    `host key mismatch on ${host}:${port}: the server presented ${keys}, but the pin accepts only ${expected}. ` +
+    `host key mismatch on ${where}: the server presented ${keys}, but the pin accepts only ${expected}. ` +
     `Nothing was sent beyond the key exchange. ${CLASS_INFO["host-key-mismatch"].hint}`
   );
 }

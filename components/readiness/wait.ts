@@ -25,6 +25,7 @@ import { summarizeFatal, summarizeMismatch, summarizeTimeout, type SummaryInput 
  */
 export async function waitForSsh(options: WaitForSshOptions): Promise<SshReadyResult> {
   const opts = resolveOptions(options);
+  checkHooks(options);
   return runWait(opts, {
     clock: options.clock ?? systemClock,
     signal: options.signal,
@@ -32,6 +33,30 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshReadyRe
     onCommandStart: options.onCommandStart,
     attempt: runAttempt,
   });
+}
+
+/** Less time than this left before the deadline is not worth an attempt: it could only be cut short. */
+export const MIN_ATTEMPT_MS = 50;
+
+/** The options that are code, checked like the others: a TypeError naming the option, before any traffic. */
+function checkHooks(options: WaitForSshOptions): void {
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new TypeError("[signal] must be an AbortSignal (an AbortController's signal)");
+  }
+  for (const name of ["onAttempt", "onCommandStart"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "function") {
+      throw new TypeError(`[${name}] must be a function`);
+    }
+  }
+  const clock = options.clock as unknown as Record<string, unknown> | undefined;
+  if (
+    clock !== undefined &&
+    (typeof clock !== "object" ||
+      clock === null ||
+      !["now", "date", "sleep", "random"].every((f) => typeof clock[f] === "function"))
+  ) {
+    throw new TypeError("[clock] must be an object with now(), date(), sleep() and random()");
+  }
 }
 
 export interface WaitDependencies {
@@ -80,11 +105,15 @@ export async function runWait(
       commandOutput: lastOutput,
     };
     if (code === "HOST_KEY_MISMATCH") {
-      const expected = opts.pin?.describe() ?? "";
+      // The jump host's mismatch comes whole from its session; the target's is collected here.
+      const jumpMismatch = outcome.hop === "jump" ? outcome.mismatch : undefined;
+      const presented = jumpMismatch?.presented ?? mismatched;
+      const expected = jumpMismatch?.expected ?? opts.pin?.describe() ?? "";
+      const where = jumpMismatch ? `jump host ${jump?.label}` : `${opts.host}:${opts.port}`;
       return new HostKeyMismatchError(
-        summarizeMismatch(opts.host, opts.port, mismatched, expected),
+        summarizeMismatch(where, presented, expected),
         details,
-        mismatched,
+        presented,
         expected,
       );
     }
@@ -107,6 +136,7 @@ export async function runWait(
       const startedMs = clock.now() - start;
       const outcome = await deps.attempt(opts, {
         signal,
+        now: () => clock.now(),
         remainingMs: deadline - clock.now(),
         jump,
         hostKeyAlgorithms: hostKeyAlgorithmsFor(opts.pin, excludedKeyTypes),
@@ -153,6 +183,11 @@ export async function runWait(
       // A fingerprint pin does not say which key type it is for: a mismatch on one type means "not this
       // type", so the other types are tried before the mismatch is final. Full-key pins are final at once.
       let keyTypesLeft = false;
+      if (failure === "host-key-mismatch" && outcome.hop === "jump") {
+        // The jump session has tried the jump host's other key types already.
+        deps.onAttempt?.(event);
+        throw fail("HOST_KEY_MISMATCH", outcome);
+      }
       if (failure === "host-key-mismatch" && outcome.hostKey) {
         mismatched.push(outcome.hostKey);
         if (opts.pin && !opts.pin.onlyFullKeys) {
@@ -177,11 +212,16 @@ export async function runWait(
 
       const delay = schedule.next(failure, outcome.reached);
       const remaining = deadline - clock.now();
-      if (remaining > 0) event.nextDelayMs = Math.min(delay, remaining);
+      if (remaining >= MIN_ATTEMPT_MS) event.nextDelayMs = Math.min(delay, remaining);
       deps.onAttempt?.(event);
-      if (remaining <= 0) throw fail("SSH_NOT_READY", outcome);
-      await clock.sleep(Math.min(delay, remaining), signal);
-      if (deadline - clock.now() <= 0) throw fail("SSH_NOT_READY", outcome);
+      if (remaining >= MIN_ATTEMPT_MS) await clock.sleep(Math.min(delay, remaining), signal);
+      // No attempt starts with too little time to mean anything; the wait gives up at the deadline, not
+      // before it (so the message never says less than the timeout the user set).
+      if (deadline - clock.now() < MIN_ATTEMPT_MS) {
+        for (let left = deadline - clock.now(); left > 0; left = deadline - clock.now())
+          await clock.sleep(left, signal);
+        throw fail("SSH_NOT_READY", outcome);
+      }
     }
   } finally {
     jump?.close();

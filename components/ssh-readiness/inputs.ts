@@ -1,7 +1,7 @@
 // The SshReadiness resource's inputs as the provider receives them (plain values: the engine strips secret
 // markers), their validation for `check`, and what is recorded in the outputs so `diff` can compare.
 // No Pulumi import: this module is serialized into the provider.
-import { parseDuration } from "../readiness/duration";
+import { parseDuration, parseLimit } from "../readiness/duration";
 import { fingerprintOf, HostKeyPin } from "../readiness/host-key";
 import { parsePrivateKey } from "../readiness/keys";
 import {
@@ -206,7 +206,7 @@ export function checkInputs(inputs: ReadinessInputs): Failure[] {
   if (known(inputs.hostKey))
     collect(failures, "hostKey", () => HostKeyPin.parse(inputs.hostKey, "hostKey"));
   for (const name of ["timeout", "attemptTimeout", "commandTimeout"] as const) {
-    if (known(inputs[name])) collect(failures, name, () => parseDuration(inputs[name], name, "s"));
+    if (known(inputs[name])) collect(failures, name, () => parseLimit(inputs[name], name, "s"));
   }
   if (
     inputs.triggers !== undefined &&

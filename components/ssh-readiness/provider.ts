@@ -4,6 +4,8 @@
 import { randomUUID } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { formatDuration } from "../readiness/duration";
+import { checkHost } from "../readiness/options";
+import { printable, printableLines } from "../readiness/printable";
 import { ProgressPrinter } from "../readiness/progress";
 import { waitForSsh } from "../readiness/wait";
 import type { SshReadyResult } from "../readiness/events";
@@ -36,10 +38,13 @@ export interface ReadinessOutputs extends RecordedInputs, WaitFindings {}
 const HEARTBEAT_MS = 30_000;
 
 async function wait(inputs: ReadinessInputs): Promise<SshReadyResult> {
-  const label = inputs.label ?? inputs.host;
-  const say = (line: string) => console.log(`[${label}] ${line}`);
-  const progress = new ProgressPrinter(say, { repeatEveryMs: HEARTBEAT_MS });
   const options = toWaitOptions(inputs);
+  // Checked before anything is printed: a key pasted into `host` must not reach the log.
+  checkHost(inputs.host, "host");
+  const label = inputs.label ?? inputs.host;
+  // Banners, warnings and command output come from the server: printed, never obeyed by the terminal.
+  const say = (line: string) => console.log(printable(`[${label}] ${line}`));
+  const progress = new ProgressPrinter(say, { repeatEveryMs: HEARTBEAT_MS });
   const started = performance.now();
   const heartbeat = setInterval(() => progress.heartbeat(performance.now() - started), 5000);
   heartbeat.unref();
@@ -58,7 +63,7 @@ async function wait(inputs: ReadinessInputs): Promise<SshReadyResult> {
     return result;
   } catch (error) {
     // Pulumi shows a plain Error's message; the engine's message is the actionable summary, with no secret.
-    throw new Error((error as Error).message);
+    throw new Error(printableLines((error as Error).message));
   } finally {
     clearInterval(heartbeat);
   }

@@ -290,6 +290,9 @@ describe("ssh-ready", () => {
         );
         assert.equal(run.code, 130, run.stderr);
         assert.match(run.stderr, /ssh-ready: interrupted after /);
+        // The process has exited; its connection's close reaches the server a moment later.
+        for (let i = 0; i < 100 && server.open() > 0; i++)
+          await new Promise((resolve) => setTimeout(resolve, 10));
         assert.equal(server.open(), 0);
       } finally {
         await server.close();

@@ -31,6 +31,7 @@ function attempt(
     resolveOptions({ host: "127.0.0.1", attemptTimeout: 500, ...options } as WaitForSshOptions),
     {
       remainingMs,
+      now: () => performance.now(),
     },
   );
 }
@@ -96,7 +97,10 @@ describe("one attempt, classified", () => {
     const script = `
       const { runAttempt } = require(${JSON.stringify(require.resolve("../../components/readiness/attempt"))});
       const { resolveOptions } = require(${JSON.stringify(require.resolve("../../components/readiness/options"))});
-      runAttempt(resolveOptions({ host: "127.0.0.1", port: 22, level: "tcp" }), { remainingMs: 2000 })
+      runAttempt(resolveOptions({ host: "127.0.0.1", port: 22, level: "tcp" }), {
+        remainingMs: 2000,
+        now: () => performance.now(),
+      })
         .then((o) => console.log(JSON.stringify(o)));`;
     const child = spawnSync("unshare", ["-n", process.execPath, "-e", script], {
       encoding: "utf8",

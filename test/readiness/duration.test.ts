@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { formatDuration, parseDuration } from "../../components/readiness/duration";
+import { validateVmArgs } from "../../components/azure/validate";
+import { run } from "../../components/cli/ssh-ready";
+import { systemClock } from "../../components/readiness/clock";
+import {
+  formatDuration,
+  MAX_DURATION_MS,
+  parseDuration,
+  parseLimit,
+} from "../../components/readiness/duration";
+import { resolveOptions } from "../../components/readiness/options";
+import { checkInputs } from "../../components/ssh-readiness/inputs";
 
 describe("parseDuration", () => {
   it("reads unit parts and their sums", () => {
@@ -46,5 +56,73 @@ describe("formatDuration", () => {
     assert.equal(formatDuration(3240), "3.2s");
     assert.equal(formatDuration(600_000), "10m0s");
     assert.equal(formatDuration(3_723_000), "1h2m3s");
+  });
+});
+
+describe("time limits on every surface", () => {
+  it("takes more than zero and at most 7 days, naming the limit otherwise", () => {
+    assert.equal(parseLimit("168h", "timeout", "s"), MAX_DURATION_MS);
+    assert.throws(() => parseLimit("168h1s", "timeout", "s"), {
+      name: "RangeError",
+      message: '[timeout] must be at most 7 days (168h), got "168h1s"',
+    });
+    assert.throws(() => parseLimit(0, "timeout", "s"), {
+      name: "RangeError",
+      message: "[timeout] must be longer than zero",
+    });
+    // Node's timers cannot hold the limit's double; the limit stays below what they can.
+    assert.ok(MAX_DURATION_MS < 2 ** 31 - 1);
+  });
+
+  it("is the same rule for the library, the CLI, SshReadiness and VmWithReadySsh", async () => {
+    assert.throws(() => resolveOptions({ host: "h", timeout: "700h" }), {
+      message: '[timeout] must be at most 7 days (168h), got "700h"',
+    });
+    assert.throws(() => resolveOptions({ host: "h", commandTimeout: 700 * 3_600_000 }), {
+      message: "[commandTimeout] must be at most 7 days (168h), got 2520000000ms",
+    });
+    const lines: string[] = [];
+    const code = await run(["127.0.0.1", "--timeout", "700h", "--attempt-timeout", "600h"], {
+      stdout: (t) => lines.push(t),
+      stderr: (t) => lines.push(t),
+      env: {},
+    });
+    assert.equal(code, 2);
+    assert.match(lines[0], /^ssh-ready: --timeout must be at most 7 days \(168h\), got "700h"\n/);
+    assert.deepEqual(checkInputs({ host: "h", attemptTimeout: "600h" }), [
+      {
+        property: "attemptTimeout",
+        reason: '[attemptTimeout] must be at most 7 days (168h), got "600h"',
+      },
+    ]);
+    assert.throws(
+      () =>
+        validateVmArgs("vm", {
+          location: "westeurope",
+          adminUsername: "azureuser",
+          readiness: { commandTimeout: "30d" as string },
+        }),
+      { name: "TypeError", message: /^\[readiness\.commandTimeout\] is not a duration/ },
+    );
+    assert.throws(
+      () =>
+        validateVmArgs("vm", {
+          location: "westeurope",
+          adminUsername: "azureuser",
+          readiness: { commandTimeout: 8 * 24 * 3600 },
+        }),
+      { message: "[readiness.commandTimeout] must be at most 7 days (168h), got 691200s" },
+    );
+  });
+});
+
+describe("the system clock's sleep", () => {
+  it("never ends before the time asked has passed on its own clock", async () => {
+    for (let i = 0; i < 40; i++) {
+      const ms = 1 + (i % 5) + i / 10;
+      const start = systemClock.now();
+      await systemClock.sleep(ms);
+      assert.ok(systemClock.now() - start >= ms, `slept ${systemClock.now() - start} of ${ms} ms`);
+    }
   });
 });

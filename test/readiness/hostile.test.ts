@@ -1,15 +1,23 @@
 // waitForSsh against hostile and broken servers on loopback: each misbehaviour is one classified, retried
 // attempt (or a clear failure), never a crash, an unbounded buffer or an attempt that outlives its cause.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
+  HostKeyMismatchError,
   SshNotReadyError,
   waitForSsh,
   type AttemptEvent,
   type WaitForSshOptions,
 } from "../../components/readiness";
+import { run } from "../../components/cli/ssh-ready";
+import { ProgressPrinter } from "../../components/readiness/progress";
+import { sshReadinessProvider } from "../../components/ssh-readiness/provider";
+import { OpenSshServer, opensshSkipReason } from "../../tools/simulator/openssh";
 import { ssh2Server, type Listening } from "../support/bad-servers";
 import { ed25519 } from "../support/keys";
 
@@ -81,6 +89,27 @@ describe("a server that closes the connection right after accepting the key", ()
       );
       assert.equal(error.code, "SSH_NOT_READY");
       assert.equal(error.last.class, "reset");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("makes the CLI exit 1 with one clear line and valid JSON, not a stack trace", async () => {
+    const server = await closesAfterAuth();
+    const key = join(mkdtempSync(join(tmpdir(), "close-")), "key");
+    writeFileSync(key, user.private, { mode: 0o600 });
+    try {
+      let stdout = "";
+      let stderr = "";
+      const code = await run(
+        ["127.0.0.1", "-p", String(server.port), "-l", "u", "-i", key, "--timeout", "1s", "--json"],
+        { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: {} },
+      );
+      assert.equal(code, 1, stderr);
+      const last = stderr.trim().split("\n").at(-1)!;
+      assert.match(last, /^ssh-ready: u@127\.0\.0\.1:\d+ logs in, but could not run a command: /);
+      const { error } = JSON.parse(stdout) as { error: { code: string; last: { class: string } } };
+      assert.deepEqual([error.code, error.last.class], ["SSH_NOT_READY", "reset"]);
     } finally {
       await server.close();
     }
@@ -215,5 +244,271 @@ describe("a server that streams bytes without a line break", () => {
       "the server sent a line over 8192 bytes and no SSH banner",
     ]);
     assert.ok(peakKb < 150 * 1024, `peak RSS ${Math.round(peakKb / 1024)} MB`);
+  });
+});
+
+describe("a jump host pinned like a target", { skip: opensshSkipReason() }, () => {
+  /** A jump sshd with an Ed25519 key (its first choice) and an ECDSA key. */
+  async function twoKeyJump(): Promise<{ sshd: OpenSshServer; ecdsa: string; ed25519: string }> {
+    const dir = mkdtempSync(join(tmpdir(), "jump-keys-"));
+    const files = ["ed25519", "ecdsa"].map((type) => {
+      const file = join(dir, `host_${type}`);
+      execFileSync("ssh-keygen", ["-q", "-t", type, "-N", "", "-C", "", "-f", file]);
+      return file;
+    });
+    const sshd = new OpenSshServer({ hostKeyFiles: files });
+    sshd.authorize(user.public);
+    await sshd.start();
+    const fingerprint = (file: string) =>
+      execFileSync("ssh-keygen", ["-l", "-f", `${file}.pub`], { encoding: "utf8" }).split(" ")[1];
+    return { sshd, ed25519: fingerprint(files[0]), ecdsa: fingerprint(files[1]) };
+  }
+
+  it("tries the jump host's other key types for a fingerprint pin, as for a target", async () => {
+    const { sshd, ecdsa } = await twoKeyJump();
+    try {
+      const result = await waitForSsh({
+        host: "127.0.0.1",
+        port: sshd.port,
+        level: "tcp",
+        jumpHost: {
+          host: "127.0.0.1",
+          port: sshd.port,
+          username: sshd.user,
+          privateKey: user.private,
+          hostKey: ecdsa,
+        },
+      });
+      assert.equal(result.level, "tcp");
+    } finally {
+      await sshd.dispose();
+    }
+  });
+
+  it("names the jump host and both keys in a mismatch, in the message and in JSON", async () => {
+    const { sshd, ed25519: ed, ecdsa } = await twoKeyJump();
+    const stranger = `SHA256:${"A".repeat(43)}`;
+    try {
+      const error = await waitForSsh({
+        host: "10.0.0.5",
+        port: 22,
+        level: "tcp",
+        timeout: "5s",
+        jumpHost: {
+          host: "127.0.0.1",
+          port: sshd.port,
+          username: sshd.user,
+          privateKey: user.private,
+          hostKey: stranger,
+        },
+      }).catch((e: unknown) => e);
+      assert.ok(error instanceof HostKeyMismatchError, String(error));
+      assert.match(
+        error.message,
+        new RegExp(`^host key mismatch on jump host ${sshd.user}@127\\.0\\.0\\.1:${sshd.port}: `),
+      );
+      const presented = error.presented.map((k) => k.fingerprint);
+      assert.deepEqual(new Set(presented), new Set([ed, ecdsa]));
+      assert.equal(error.expected, stranger);
+      const json = error.toJSON() as { presented: { fingerprint: string }[]; expected: string };
+      assert.equal(json.expected, stranger);
+      assert.equal(json.presented.length, 2);
+    } finally {
+      await sshd.dispose();
+    }
+  });
+});
+
+describe("text from the server is data, not terminal commands", () => {
+  const evil = "SSH-2.0-evil\x1b]0;owned\x07\x1b[2J\u009b31m\u202e";
+  /** A control character a terminal would act on, raw. */
+  const hasRaw = (text: string) =>
+    ["\x1b", "\x07", "\u009b", "\u202e"].some((c) => text.includes(c));
+
+  /** ssh-ready in-process: exit code, and everything it printed. */
+  async function sshReady(argv: string[]): Promise<{ code: number; out: string; stdout: string }> {
+    let out = "";
+    let stdout = "";
+    const code = await run(argv, {
+      stdout: (t) => ((out += t), (stdout += t)),
+      stderr: (t) => (out += t),
+      env: {},
+    });
+    return { code, out, stdout };
+  }
+
+  it("is escaped in a banner the CLI prints, and only JSON-escaped with --json", async () => {
+    // ssh2 takes any text in the identification's comment; so do some servers.
+    const server = await ssh2Server({
+      config: { ident: "ok comment\x1b]0;owned\x07\x1b[2J" },
+      onClient: (client) => {
+        client.on("authentication", (ctx) => ctx.accept());
+        client.on("ready", () =>
+          client.on("session", (accept) =>
+            accept().on("exec", (acceptExec) => {
+              const stream = acceptExec();
+              stream.exit(0);
+              stream.end();
+            }),
+          ),
+        );
+      },
+    });
+    const key = join(mkdtempSync(join(tmpdir(), "evil-")), "key");
+    writeFileSync(key, user.private, { mode: 0o600 });
+    try {
+      const text = await sshReady([
+        "127.0.0.1",
+        "-p",
+        String(server.port),
+        "-l",
+        "u",
+        "-i",
+        key,
+        "--timeout",
+        "5s",
+      ]);
+      assert.equal(text.code, 0, text.out);
+      assert.ok(!hasRaw(text.out), "no raw control character");
+      assert.match(text.out, /banner: SSH-2\.0-ok comment\\x1b\]0;owned\\x07\\x1b\[2J/);
+      const json = await sshReady([
+        "127.0.0.1",
+        "-p",
+        String(server.port),
+        "-l",
+        "u",
+        "-i",
+        key,
+        "--timeout",
+        "5s",
+        "--json",
+      ]);
+      assert.equal(json.code, 0, json.out);
+      assert.ok(!hasRaw(json.stdout));
+      const banner = (JSON.parse(json.stdout) as { serverBanner: string }).serverBanner;
+      assert.ok(
+        banner.includes("\x1b]0;owned\x07"),
+        "the JSON holds the banner exactly, as escapes",
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("is escaped in the message of a wait that gives up on it", async () => {
+    const server = await rawServer((socket) => socket.write(`${evil}\r\n`));
+    try {
+      for (const json of [false, true]) {
+        const text = await sshReady([
+          "127.0.0.1",
+          "-p",
+          String(server.port),
+          "--level",
+          "banner",
+          "--timeout",
+          "500ms",
+          ...(json ? ["--json"] : []),
+        ]);
+        assert.equal(text.code, 1, text.out);
+        assert.ok(!hasRaw(text.out));
+        assert.match(text.out, /SSH-2\.0-evil\\x1b\]0;owned\\x07/);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("is escaped in the progress lines the Pulumi provider prints", () => {
+    const lines: string[] = [];
+    const printer = new ProgressPrinter((line) => lines.push(line));
+    printer.onAttempt({
+      attempt: 1,
+      hop: "target",
+      outcome: "ready",
+      reached: "banner",
+      startedMs: 0,
+      elapsedMs: 5,
+      timestamp: 5,
+      detail: "sshd sent its banner",
+      serverBanner: evil,
+      hostKeyFingerprint: `SHA256:${"A".repeat(43)}`,
+    });
+    assert.ok(lines.length > 0);
+    for (const line of lines) {
+      assert.ok(!["\x1b", "\x07", "\u009b", "\u202e"].some((c) => line.includes(c)), line);
+    }
+  });
+});
+
+describe("the readiness command does not outlive the wait", { skip: opensshSkipReason() }, () => {
+  it("is sent SIGTERM when its time limit ends the wait, so it is gone on the server", async () => {
+    const sshd = new OpenSshServer();
+    sshd.authorize(user.public);
+    await sshd.start();
+    const marker = 3000 + Math.floor(Math.random() * 900);
+    const running = () =>
+      spawnSync("pgrep", ["-u", sshd.user, "-f", `^sleep ${marker}$`]).status === 0;
+    try {
+      const error = await waitForSsh({
+        host: "127.0.0.1",
+        port: sshd.port,
+        username: sshd.user,
+        privateKey: user.private,
+        level: "command",
+        command: `exec sleep ${marker}`,
+        commandTimeout: "1s",
+        timeout: "1500ms",
+      }).catch((e: unknown) => e);
+      assert.ok(error instanceof SshNotReadyError);
+      for (let i = 0; i < 200 && running(); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(running(), false, `sleep ${marker} still runs on the server`);
+    } finally {
+      spawnSync("pkill", ["-u", sshd.user, "-f", `^sleep ${marker}$`]);
+      await sshd.dispose();
+    }
+  });
+});
+
+describe("odd inputs", () => {
+  it("checks the hooks like options: a TypeError naming each, before any traffic", async () => {
+    const base = { host: "127.0.0.1", port: 1, level: "tcp" as const };
+    const cases: [Partial<WaitForSshOptions>, string][] = [
+      [
+        { signal: {} as AbortSignal },
+        "[signal] must be an AbortSignal (an AbortController's signal)",
+      ],
+      [{ onAttempt: "log" as never }, "[onAttempt] must be a function"],
+      [{ onCommandStart: 1 as never }, "[onCommandStart] must be a function"],
+      [
+        { clock: { now: () => 0 } as never },
+        "[clock] must be an object with now(), date(), sleep() and random()",
+      ],
+    ];
+    for (const [options, message] of cases) {
+      await assert.rejects(waitForSsh({ ...base, ...options }), { name: "TypeError", message });
+    }
+  });
+
+  it("never echoes a private key pasted as the host, in an error or a provider's log", async () => {
+    const key = ed25519().private;
+    const body = key.split("\n")[1];
+    await assert.rejects(waitForSsh({ host: key, level: "tcp" }), {
+      name: "TypeError",
+      message: '[host] is not a valid host name or IP address: "(a private key)"',
+    });
+    await assert.rejects(waitForSsh({ host: `x${"y".repeat(300)} z`, level: "tcp" }), {
+      message: `[host] is not a valid host name or IP address: "x${"y".repeat(39)}…"`,
+    });
+    const logged: string[] = [];
+    const original = console.log;
+    console.log = (...args: unknown[]) => void logged.push(args.join(" "));
+    try {
+      await assert.rejects(
+        sshReadinessProvider.create!({ host: key, label: "r", level: "tcp" } as never),
+      );
+    } finally {
+      console.log = original;
+    }
+    assert.ok(!logged.join("\n").includes(body), "no key in the provider's log");
   });
 });

@@ -7,7 +7,7 @@ import { HostKeyMismatchError, SshNotReadyError } from "../../components/readine
 import type { AttemptEvent } from "../../components/readiness/events";
 import { describeHostKey, type HostKeyInfo } from "../../components/readiness/host-key";
 import { resolveOptions, type WaitForSshOptions } from "../../components/readiness/options";
-import { runWait } from "../../components/readiness/wait";
+import { MIN_ATTEMPT_MS, runWait } from "../../components/readiness/wait";
 import { FakeClock } from "../support/fake-clock";
 import { ed25519, sshKeygen } from "../support/keys";
 import { utils } from "ssh2";
@@ -122,6 +122,38 @@ describe("runWait", () => {
       [2500, 1400, 300],
     );
     assert.equal(clock.t, 2500);
+  });
+
+  it("starts no attempt with too little time left, and gives up at the deadline even when timers fire early", async () => {
+    // A clock whose sleeps end a little early, as Node's timers may: at most 1.5 ms, never more than half.
+    class EarlyClock extends FakeClock {
+      override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+        await super.sleep(ms, signal);
+        this.t -= Math.min(1.5, ms / 2);
+      }
+    }
+    const clock = new EarlyClock();
+    const { promise, contexts } = await waitWith(
+      { level: "banner", timeout: 2500 },
+      () => failed("reset", "banner"),
+      { attemptMs: 100, clock },
+    );
+    const error = await promise.catch((e: unknown) => e);
+    assert.ok(error instanceof SshNotReadyError);
+    assert.ok(
+      contexts.every((c) => c.remainingMs >= MIN_ATTEMPT_MS),
+      contexts.map((c) => c.remainingMs).join(", "),
+    );
+    assert.ok(error.elapsedMs >= 2500, `gave up after ${error.elapsedMs} ms`);
+    assert.match(error.message, / over 2\.5s /);
+  });
+
+  it("hands every attempt the wait's own clock", async () => {
+    const clock = new FakeClock();
+    const { promise, contexts } = await waitWith({ level: "banner" }, () => ready(), { clock });
+    await promise;
+    clock.t = 1234;
+    assert.equal(contexts[0].now(), 1234);
   });
 
   it("reports every attempt once, with the pause that follows it", async () => {

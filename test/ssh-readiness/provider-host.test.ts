@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { SshReadiness } from "../../components/ssh-readiness";
 import { ed25519 } from "../support/keys";
 import { OpenSshServer, freePort, opensshSkipReason } from "../../tools/simulator/openssh";
+import { ssh2Server } from "../support/bad-servers";
 import { ProviderHost } from "../support/provider-host";
 import { installMocks, value } from "../support/pulumi-mocks";
 
@@ -163,5 +164,50 @@ describe("SshReadiness in the real provider host", { skip: opensshSkipReason() }
   it("never printed a secret", () => {
     assertNoSecret(host.lines.join("\n"), "the host's output");
     assertNoSecret(JSON.stringify(created.properties), "the outputs");
+  });
+});
+
+describe("SshReadiness in the real provider host, against a server that closes right after login", () => {
+  it("fails Create with the engine's classified summary (reset), not an unhandled error", async () => {
+    const registered = await installMocks();
+    const resource = new SshReadiness("flaky", { host: "127.0.0.1" });
+    await value(resource.urn);
+    const provider = registered.find((r) => r.name === "flaky")!.inputs.__provider as string;
+    const server = await ssh2Server({
+      onClient: (client) => {
+        client.on("authentication", (ctx) => ctx.accept());
+        client.on("ready", () => client.end());
+      },
+    });
+    const host = await ProviderHost.start(resolve(__dirname, "../../.."));
+    try {
+      await host.configure({ "vm-with-ready-ssh:unused": "x" });
+      const plain = ed25519();
+      await assert.rejects(
+        host.create("flaky", {
+          __provider: provider,
+          label: "flaky",
+          host: "127.0.0.1",
+          port: server.port,
+          username: "u",
+          privateKey: plain.private,
+          timeout: 2,
+        }),
+        (error: Error & { details?: string }) => {
+          assert.match(
+            error.details ?? error.message,
+            /^u@127\.0\.0\.1:\d+ logs in, but could not run a command: \d+ × connection closed over 2\.0s/,
+          );
+          return true;
+        },
+      );
+      assert.ok(
+        host.lines.some((line) => /^\[flaky\] \+\d+\.\ds attempt 1: /.test(line)),
+        host.lines.join("\n"),
+      );
+    } finally {
+      await host.stop();
+      await server.close();
+    }
   });
 });

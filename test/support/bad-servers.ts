@@ -25,6 +25,8 @@ function tracked(server: net.Server | http.Server, port: number): Listening {
   server.on("connection", (socket: net.Socket) => {
     count += 1;
     sockets.add(socket);
+    // A client that is killed resets the connection: that is what these servers are for, not an error.
+    socket.on("error", () => undefined);
     socket.on("close", () => sockets.delete(socket));
   });
   return {

@@ -32,12 +32,13 @@ export function rsa(bits: number): KeyPair {
 /** A key made by OpenSSH's own ssh-keygen, in the PEM format (`-m PEM`) when asked. */
 export function sshKeygen(
   type: "ed25519" | "rsa" | "ecdsa",
-  options: { pem?: boolean; passphrase?: string } = {},
+  options: { pem?: boolean; passphrase?: string; rounds?: number } = {},
 ): KeyPair {
   const dir = mkdtempSync(join(tmpdir(), "ssh-ready-key-"));
   const file = join(dir, "key");
   const args = ["-q", "-t", type, "-N", options.passphrase ?? "", "-C", "test", "-f", file];
   if (options.pem) args.push("-m", "PEM");
+  if (options.rounds !== undefined) args.push("-a", String(options.rounds));
   execFileSync("ssh-keygen", args);
   return {
     private: readFileSync(file, "utf8"),

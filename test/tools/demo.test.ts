@@ -34,13 +34,14 @@ describe("the demo", () => {
           .split("\n")
           .map((line) => line.trim());
         assert.equal(verdict.length, 3);
+        // What the verdict says, not how fast: under load the times move (the benchmark measures them).
         assert.match(
           verdict[0],
-          /^nc loop: +said ready at \+5\.\ds, [\d.]+s before the VM was; next step failed: /,
+          /^nc loop: +said ready at \+\d+\.\ds, [\d.]+s before the VM was; next step failed: /,
         );
         assert.match(
           verdict[1],
-          /^ssh-ready: said ready at \+12\.\ds, \d+ms after the VM was; next step succeeded\.$/,
+          /^ssh-ready: said ready at \+\d+\.\ds, (\d+ms|[\d.]+s) after the VM was; next step succeeded\.$/,
         );
       },
     );

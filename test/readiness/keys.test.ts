@@ -1,0 +1,96 @@
+// Reading the user's private key: bounded in size and in decryption work, from the library and the CLI alike.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { run } from "../../components/cli/ssh-ready";
+import { kdfRounds, MAX_KDF_ROUNDS, parsePrivateKey } from "../../components/readiness/keys";
+import { ed25519, sshKeygen } from "../support/keys";
+
+/**
+ * The key text with its bcrypt rounds rewritten: the refusal comes before any decryption, so the key need not
+ * decrypt (and ssh-keygen itself would take minutes to encrypt with that many rounds).
+ */
+function withRounds(text: string, rounds: number): string {
+  const body =
+    /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(text)!;
+  const blob = Buffer.from(body[1].replace(/\s+/g, ""), "base64");
+  let at = "openssh-key-v1\0".length;
+  for (let field = 0; field < 2; field++) at += 4 + blob.readUInt32BE(at); // cipher, kdf name
+  const saltLength = blob.readUInt32BE(at + 4);
+  blob.writeUInt32BE(rounds, at + 4 + 4 + saltLength);
+  const lines = blob
+    .toString("base64")
+    .match(/.{1,70}/g)!
+    .join("\n");
+  return `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines}\n-----END OPENSSH PRIVATE KEY-----\n`;
+}
+
+/** ssh-ready run in-process; resolves with its exit code and what it printed. */
+async function sshReady(argv: string[]): Promise<{ code: number; out: string }> {
+  let out = "";
+  const code = await run(argv, {
+    stdout: (t) => (out += t),
+    stderr: (t) => (out += t),
+    env: { SSH_READY_PASSPHRASE: "pass" },
+  });
+  return { code, out };
+}
+
+describe("private keys", () => {
+  it("refuses more than 64 KiB before parsing, without echoing it", () => {
+    const huge = `-----BEGIN OPENSSH PRIVATE KEY-----\n${"QUFB".repeat(20_000)}\n-----END OPENSSH PRIVATE KEY-----\n`;
+    assert.throws(() => parsePrivateKey(huge, undefined), {
+      name: "RangeError",
+      message:
+        "[privateKey] is 80,071 bytes, not a private key (a key is a few KB; at most 64 KiB accepted)",
+    });
+  });
+
+  it(`reads the bcrypt rounds of an encrypted key, and refuses more than ${MAX_KDF_ROUNDS} before decrypting`, () => {
+    const ok = sshKeygen("ed25519", { passphrase: "pass", rounds: 16 });
+    assert.equal(kdfRounds(ok.private), 16);
+    assert.doesNotThrow(() => parsePrivateKey(ok.private, "pass"));
+    const slow = withRounds(ok.private, 100_000);
+    assert.equal(kdfRounds(slow), 100_000);
+    assert.throws(() => parsePrivateKey(slow, "pass"), {
+      name: "RangeError",
+      message: `[privateKey] is encrypted with 100000 bcrypt rounds; at most ${MAX_KDF_ROUNDS} are accepted, since decrypting blocks for seconds per hundred rounds (re-encrypt it: ssh-keygen -p -a 64 -f KEYFILE)`,
+    });
+    assert.equal(kdfRounds(ed25519().private), undefined, "an unencrypted key has none");
+  });
+
+  it("is read by the CLI only from a regular file of a sane size: a FIFO, a device, a huge file are refused", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "key-files-"));
+    const fifo = join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const big = join(dir, "big");
+    writeFileSync(big, Buffer.alloc(100_000, 65));
+    for (const [file, message] of [
+      [fifo, `-i ${fifo}: not a regular file (a private key is a small file)`],
+      ["/dev/zero", "-i /dev/zero: not a regular file (a private key is a small file)"],
+      [
+        big,
+        `-i ${big}: 100,000 bytes is not a private key (a key is a few KB; at most 64 KiB accepted)`,
+      ],
+    ]) {
+      const { code, out } = await sshReady(["127.0.0.1", "-l", "u", "-i", file]);
+      assert.equal(code, 2, out);
+      assert.equal(out.split("\n")[0], `ssh-ready: ${message}`);
+    }
+  });
+
+  it("refuses a key with too many rounds from the CLI with exit 2, naming -i", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "key-files-"));
+    const file = join(dir, "slow");
+    writeFileSync(file, withRounds(sshKeygen("ed25519", { passphrase: "pass" }).private, 5000));
+    const { code, out } = await sshReady(["127.0.0.1", "-l", "u", "-i", file]);
+    assert.equal(code, 2, out);
+    assert.match(
+      out,
+      /^ssh-ready: -i \S+ is encrypted with 5000 bcrypt rounds; at most 256 are accepted/,
+    );
+  });
+});

@@ -12,13 +12,19 @@ export const MAX_KEY_BYTES = 64 * 1024;
  */
 export const MAX_KDF_ROUNDS = 256;
 
-/** The bcrypt rounds of an encrypted OpenSSH-format key, or undefined for other keys. */
-export function kdfRounds(text: string): number | undefined {
+const ACCEPTED_TYPES = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521))$/;
+
+/** The header of an OpenSSH-format private key: its cipher, its KDF and the KDF's rounds. */
+function openSshKeyHeader(
+  text: string,
+): { cipher: string; kdf?: string; rounds?: number } | undefined {
   const body =
     /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(text);
   if (!body) return undefined;
   const blob = Buffer.from(body[1].replace(/\s+/g, ""), "base64");
-  let at = "openssh-key-v1\0".length;
+  const magic = "openssh-key-v1\0";
+  if (blob.subarray(0, magic.length).toString("latin1") !== magic) return undefined;
+  let at = magic.length;
   const field = () => {
     if (at + 4 > blob.length) return undefined;
     const length = blob.readUInt32BE(at);
@@ -26,31 +32,30 @@ export function kdfRounds(text: string): number | undefined {
     at += 4 + length;
     return value;
   };
-  field(); // cipher
+  const cipher = field()?.toString("latin1");
+  if (cipher === undefined) return undefined;
   const kdf = field()?.toString("latin1");
   const options = field();
-  if (kdf !== "bcrypt" || !options || options.length < 4) return undefined;
-  const saltLength = options.readUInt32BE(0);
-  return 4 + saltLength + 4 <= options.length ? options.readUInt32BE(4 + saltLength) : undefined;
+  let rounds: number | undefined;
+  if (kdf === "bcrypt" && options && options.length >= 4) {
+    const saltLength = options.readUInt32BE(0);
+    if (4 + saltLength + 4 <= options.length) rounds = options.readUInt32BE(4 + saltLength);
+  }
+  return { cipher, kdf, rounds };
 }
-const ACCEPTED_TYPES = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521))$/;
+
+/** The bcrypt rounds of an encrypted OpenSSH-format key, or undefined for other keys. */
+export function kdfRounds(text: string): number | undefined {
+  return openSshKeyHeader(text)?.rounds;
+}
 
 /** True when the key text is passphrase-protected (PEM or OpenSSH format), read from its structure. */
 export function isEncryptedPrivateKey(text: string): boolean {
   if (/^Proc-Type:\s*4,ENCRYPTED/m.test(text) || /BEGIN ENCRYPTED PRIVATE KEY/.test(text)) {
     return true;
   }
-  const body =
-    /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(text);
-  if (!body) return false;
-  const blob = Buffer.from(body[1].replace(/\s+/g, ""), "base64");
-  const magic = "openssh-key-v1\0";
-  if (blob.subarray(0, magic.length).toString("latin1") !== magic) return false;
-  const cipherLength = blob.readUInt32BE(magic.length);
-  const cipher = blob
-    .subarray(magic.length + 4, magic.length + 4 + cipherLength)
-    .toString("latin1");
-  return cipher !== "none";
+  const header = openSshKeyHeader(text);
+  return header !== undefined && header.cipher !== "none";
 }
 
 /**

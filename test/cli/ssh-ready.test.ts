@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ssh2Server, stallingServer, type InProcessSsh } from "../support/bad-servers";
+import { acceptingServer, stallingServer, type InProcessSsh } from "../support/bad-servers";
 import { BootSimulator } from "../../tools/simulator/boot-simulator";
 import { ed25519, sshKeygen } from "../support/keys";
 import { freePort, opensshSkipReason } from "../../tools/simulator/openssh";
@@ -193,20 +193,7 @@ describe("ssh-ready", () => {
   describe("against an SSH server", () => {
     let ssh: InProcessSsh;
     before(async () => {
-      ssh = await ssh2Server({
-        onClient: (client) => {
-          client.on("authentication", (ctx) => ctx.accept());
-          client.on("ready", () =>
-            client.on("session", (accept) =>
-              accept().on("exec", (acceptExec) => {
-                const stream = acceptExec();
-                stream.exit(0);
-                stream.end();
-              }),
-            ),
-          );
-        },
-      });
+      ssh = await acceptingServer();
     });
     after(() => ssh.close());
 

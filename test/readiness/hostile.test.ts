@@ -18,7 +18,7 @@ import { run } from "../../components/cli/ssh-ready";
 import { ProgressPrinter } from "../../components/readiness/progress";
 import { sshReadinessProvider } from "../../components/ssh-readiness/provider";
 import { OpenSshServer, opensshSkipReason } from "../../tools/simulator/openssh";
-import { ssh2Server, type Listening } from "../support/bad-servers";
+import { acceptingServer, ssh2Server, type Listening } from "../support/bad-servers";
 import { ed25519 } from "../support/keys";
 
 const user = ed25519();
@@ -339,50 +339,16 @@ describe("text from the server is data, not terminal commands", () => {
 
   it("is escaped in a banner the CLI prints, and only JSON-escaped with --json", async () => {
     // ssh2 takes any text in the identification's comment; so do some servers.
-    const server = await ssh2Server({
-      config: { ident: "ok comment\x1b]0;owned\x07\x1b[2J" },
-      onClient: (client) => {
-        client.on("authentication", (ctx) => ctx.accept());
-        client.on("ready", () =>
-          client.on("session", (accept) =>
-            accept().on("exec", (acceptExec) => {
-              const stream = acceptExec();
-              stream.exit(0);
-              stream.end();
-            }),
-          ),
-        );
-      },
-    });
+    const server = await acceptingServer({ ident: "ok comment\x1b]0;owned\x07\x1b[2J" });
     const key = join(mkdtempSync(join(tmpdir(), "evil-")), "key");
     writeFileSync(key, user.private, { mode: 0o600 });
+    const args = ["127.0.0.1", "-p", String(server.port), "-l", "u", "-i", key, "--timeout", "5s"];
     try {
-      const text = await sshReady([
-        "127.0.0.1",
-        "-p",
-        String(server.port),
-        "-l",
-        "u",
-        "-i",
-        key,
-        "--timeout",
-        "5s",
-      ]);
+      const text = await sshReady(args);
       assert.equal(text.code, 0, text.out);
       assert.ok(!hasRaw(text.out), "no raw control character");
       assert.match(text.out, /banner: SSH-2\.0-ok comment\\x1b\]0;owned\\x07\\x1b\[2J/);
-      const json = await sshReady([
-        "127.0.0.1",
-        "-p",
-        String(server.port),
-        "-l",
-        "u",
-        "-i",
-        key,
-        "--timeout",
-        "5s",
-        "--json",
-      ]);
+      const json = await sshReady([...args, "--json"]);
       assert.equal(json.code, 0, json.out);
       assert.ok(!hasRaw(json.stdout));
       const banner = (JSON.parse(json.stdout) as { serverBanner: string }).serverBanner;

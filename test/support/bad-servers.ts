@@ -129,3 +129,22 @@ export async function ssh2Server(
   const server = net.createServer((socket) => ssh.injectSocket(socket));
   return { ...tracked(server, await listen(server)), hostKeyPublic: hostKey.public };
 }
+
+/** ssh2's server accepting every key, where every command exits 0: a ready sshd. */
+export function acceptingServer(config: Partial<ServerConfig> = {}): Promise<InProcessSsh> {
+  return ssh2Server({
+    config,
+    onClient: (client) => {
+      client.on("authentication", (ctx) => ctx.accept());
+      client.on("ready", () =>
+        client.on("session", (accept) =>
+          accept().on("exec", (acceptExec) => {
+            const stream = acceptExec();
+            stream.exit(0);
+            stream.end();
+          }),
+        ),
+      );
+    },
+  });
+}

@@ -27,6 +27,9 @@ describe("SshReadiness in the real provider host", { skip: opensshSkipReason() }
   let sshd: OpenSshServer;
   let inputs: Record<string, unknown>;
   let created: { id: string; properties: Record<string, unknown> };
+  let createStarted = 0;
+  let createEnded = 0;
+  let createLines: string[] = [];
 
   before(async () => {
     const registered = await installMocks();
@@ -50,6 +53,16 @@ describe("SshReadiness in the real provider host", { skip: opensshSkipReason() }
     };
     host = await ProviderHost.start(resolve(__dirname, "../../.."));
     await host.configure({ "vm-with-ready-ssh:unused": "x" });
+    // Shared setup: one Create against an sshd that starts late; the tests below read what it returned.
+    const late = setTimeout(() => void sshd.start(), 1500);
+    createStarted = performance.now();
+    try {
+      created = await host.create(name, inputs);
+    } finally {
+      clearTimeout(late);
+    }
+    createEnded = performance.now();
+    createLines = [...host.lines];
   });
   after(async () => {
     await host.stop();
@@ -80,22 +93,15 @@ describe("SshReadiness in the real provider host", { skip: opensshSkipReason() }
     assert.deepEqual(failures, []);
   });
 
-  it("Create blocks until the late sshd accepts the key, and prints progress on the host's output", async () => {
-    const late = setTimeout(() => void sshd.start(), 1500);
-    const started = performance.now();
-    try {
-      created = await host.create(name, inputs);
-    } finally {
-      clearTimeout(late);
-    }
-    assert.ok(performance.now() - started >= 1500, "not before sshd was up");
+  it("Create blocks until the late sshd accepts the key, and prints progress on the host's output", () => {
+    assert.ok(createEnded - createStarted >= 1500, "not before sshd was up");
     const p = created.properties;
     assert.equal(p.hostKey, sshd.hostKeyPublic);
     assert.equal(p.knownHostsLine, `[127.0.0.1]:${sshd.port} ${sshd.hostKeyPublic}`);
     assert.equal(p.username, sshd.user);
     assert.equal(p.__provider, inputs.__provider);
     assert.ok(!("privateKey" in p) && !("passphrase" in p));
-    const progress = host.lines.filter((l) => l.startsWith(`[${name}] `));
+    const progress = createLines.filter((l) => l.startsWith(`[${name}] `));
     assert.equal(progress[0], `[${name}] waiting for sshd on 127.0.0.1:${sshd.port}`);
     assert.ok(
       progress.some((l) => /attempt 1: connection refused — sshd not listening yet/.test(l)),
@@ -133,7 +139,8 @@ describe("SshReadiness in the real provider host", { skip: opensshSkipReason() }
     assert.equal(sshd.log.filter((l) => l.startsWith("Connection from")).length, connections);
   });
 
-  it("Update keeps the outputs and does not wait again (sshd is still stopped)", async () => {
+  it("Update keeps the outputs and does not wait again: sshd is stopped", async () => {
+    await sshd.stop();
     const properties = await host.update(name, created.id, created.properties, {
       ...inputs,
       timeout: "20m",
@@ -148,6 +155,7 @@ describe("SshReadiness in the real provider host", { skip: opensshSkipReason() }
   });
 
   it("Create fails with the engine's summary when sshd never comes", async () => {
+    await sshd.stop();
     await assert.rejects(
       host.create(name, { ...inputs, timeout: 2 }),
       (error: Error & { details?: string }) => {

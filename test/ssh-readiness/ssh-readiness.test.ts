@@ -123,6 +123,15 @@ describe("SshReadiness", () => {
           timeout: 30,
           triggers: ["vm-id-1"],
         };
+        // Shared setup: one create against an sshd that starts a second late; the tests below read it.
+        console.log = (line: string) => printed.push(line);
+        const late = setTimeout(() => void sshd.start(), 1000);
+        try {
+          created = await create(inputs);
+        } finally {
+          console.log = realLog;
+          clearTimeout(late);
+        }
       });
       after(() => sshd.dispose());
 
@@ -157,15 +166,7 @@ describe("SshReadiness", () => {
         ]);
       });
 
-      it("create waits for an sshd that comes up late, and prints its progress", async () => {
-        console.log = (line: string) => printed.push(line);
-        const late = setTimeout(() => void sshd.start(), 1000);
-        try {
-          created = await create(inputs);
-        } finally {
-          console.log = realLog;
-          clearTimeout(late);
-        }
+      it("create waits for an sshd that comes up late, and prints its progress", () => {
         const { outs } = created;
         assert.equal(outs.hostKey, sshd.hostKeyPublic);
         assert.equal(outs.knownHostsLine, `[127.0.0.1]:${sshd.port} ${sshd.hostKeyPublic}`);
@@ -258,6 +259,7 @@ describe("SshReadiness", () => {
       });
 
       it("create fails with the engine's summary when sshd is not ready in time", async () => {
+        await sshd.stop();
         console.log = () => undefined;
         try {
           await assert.rejects(provider.create({ ...inputs, timeout: 1.5 }), (error: Error) => {

@@ -164,21 +164,25 @@ describe("input validation", () => {
 
 describe("accepted keys", () => {
   it("reads OpenSSH and PEM keys of every accepted type", () => {
-    for (const key of [
-      sshKeygen("ed25519").private,
-      sshKeygen("ecdsa").private,
-      sshKeygen("rsa").private,
-      sshKeygen("rsa", { pem: true }).private,
-      sshKeygen("ed25519", { passphrase: "correct horse" }).private,
+    for (const pair of [
+      sshKeygen("ed25519"),
+      sshKeygen("ecdsa"),
+      sshKeygen("rsa"),
+      sshKeygen("rsa", { pem: true }),
+      sshKeygen("ed25519", { passphrase: "correct horse" }),
     ]) {
       // The passphrase is used only by the encrypted key.
       const opts = resolveOptions({
         host: "h",
         username: "u",
-        privateKey: key,
+        privateKey: pair.private,
         passphrase: "correct horse",
       });
       assert.equal(opts.level, "auth");
+      // The key read is the one ssh-keygen made: its public half is the .pub file's.
+      const [type, base64] = pair.public.split(" ");
+      assert.equal(opts.key?.type, type);
+      assert.equal(opts.key?.getPublicSSH().toString("base64"), base64);
     }
   });
 

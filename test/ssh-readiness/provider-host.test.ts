@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { SshReadiness } from "../../components/ssh-readiness";
 import { ed25519 } from "../support/keys";
 import { OpenSshServer, freePort, opensshSkipReason } from "../../tools/simulator/openssh";
-import { ssh2Server } from "../support/bad-servers";
+import { connectionsDuring, ssh2Server } from "../support/bad-servers";
 import { ProviderHost } from "../support/provider-host";
 import { installMocks, value } from "../support/pulumi-mocks";
 
@@ -132,11 +132,13 @@ describe("SshReadiness in the real provider host", { skip: opensshSkipReason() }
 
   it("Read (refresh) returns the recorded state and does not probe: sshd is stopped", async () => {
     await sshd.stop();
-    const connections = sshd.log.filter((l) => l.startsWith("Connection from")).length;
-    const read = await host.read(name, created.id, created.properties);
-    assert.equal(read.id, created.id);
-    assert.deepEqual(read.properties, created.properties);
-    assert.equal(sshd.log.filter((l) => l.startsWith("Connection from")).length, connections);
+    let read: { id: string; properties: Record<string, unknown> } | undefined;
+    const connections = await connectionsDuring(sshd.port, async () => {
+      read = await host.read(name, created.id, created.properties);
+    });
+    assert.equal(read?.id, created.id);
+    assert.deepEqual(read?.properties, created.properties);
+    assert.equal(connections, 0);
   });
 
   it("Update keeps the outputs and does not wait again: sshd is stopped", async () => {

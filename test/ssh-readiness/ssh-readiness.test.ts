@@ -7,6 +7,7 @@ import { SshReadiness } from "../../components/ssh-readiness";
 import type { ReadinessInputs } from "../../components/ssh-readiness/inputs";
 import type { ReadinessOutputs } from "../../components/ssh-readiness/provider";
 import { ed25519 } from "../support/keys";
+import { connectionsDuring } from "../support/bad-servers";
 import { OpenSshServer, freePort, opensshSkipReason } from "../../tools/simulator/openssh";
 import { installMocks, isSecret, value, type Registered } from "../support/pulumi-mocks";
 
@@ -245,13 +246,12 @@ describe("SshReadiness", () => {
 
       it("read (refresh) returns the recorded state without probing the server", async () => {
         await sshd.stop();
-        const connectionsBefore = sshd.log.filter((l) => l.startsWith("Connection from")).length;
-        const read = await provider.read(created.id, created.outs);
+        let read: unknown;
+        const connections = await connectionsDuring(sshd.port, async () => {
+          read = await provider.read(created.id, created.outs);
+        });
         assert.deepEqual(read, { id: created.id, props: created.outs });
-        assert.equal(
-          sshd.log.filter((l) => l.startsWith("Connection from")).length,
-          connectionsBefore,
-        );
+        assert.equal(connections, 0);
       });
 
       it("delete has nothing to do", async () => {

@@ -148,3 +148,23 @@ export function acceptingServer(config: Partial<ServerConfig> = {}): Promise<InP
     },
   });
 }
+
+/**
+ * Listens on `port` (one a stopped server freed) while `during` runs, and returns how many connections came:
+ * proof that something did not probe the address, independent of any server's log.
+ */
+export async function connectionsDuring(
+  port: number,
+  during: () => Promise<unknown>,
+): Promise<number> {
+  const server = net.createServer((socket) => socket.destroy());
+  let count = 0;
+  server.on("connection", () => (count += 1));
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  try {
+    await during();
+    return count;
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}

@@ -31,10 +31,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ["bin/*.js"],
+    files: ["bin/*.js", "tools/*.js"],
     languageOptions: {
       sourceType: "commonjs",
-      globals: { require: "readonly", process: "readonly" },
+      globals: {
+        require: "readonly",
+        process: "readonly",
+        console: "readonly",
+        __dirname: "readonly",
+      },
     },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },

@@ -67,7 +67,7 @@ export function localProgram() {
       port,
       username,
       privateKey: userKey.privateKey,
-      hostKey: hostKey.publicKey,
+      hostKeyPin: hostKey.publicKey,
       level: "auth",
       timeout: "2m",
       triggers: [sshd.id],

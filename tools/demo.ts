@@ -3,13 +3,9 @@
 // and each then takes the next step an Ansible run would: an SSH login that needs cloud-init done.
 import { Client } from "ssh2";
 import { generateEd25519 } from "../components/azure/key-generation";
-import {
-  CLASS_INFO,
-  formatDuration,
-  ProgressPrinter,
-  waitForSsh,
-  type SshReadyResult,
-} from "../components/readiness";
+import { ProgressPrinter, waitForSsh, type SshReadyResult } from "../components/readiness";
+import { CLASS_INFO } from "../components/readiness/classify";
+import { formatDuration } from "../components/readiness/duration";
 import { createVm, type SimulatedVm } from "./simulator";
 import { portOpen } from "./simulator/tcp";
 

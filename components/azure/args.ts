@@ -85,7 +85,7 @@ export interface VmWithReadySshArgs {
    * `"first-seen"`: no key is injected; the key sshd presents at the first login is reported and used.
    * Changing it replaces the VM.
    */
-  hostKey?: "generated" | "first-seen";
+  hostKeyTrust?: "generated" | "first-seen";
   /** VM size. Defaults to "Standard_D2s_v5" (2 vCPU, 8 GiB, general purpose). Changed in place (Azure restarts the VM). */
   vmSize?: pulumi.Input<string>;
   /**

@@ -1,4 +1,5 @@
-// The Azure component: a Linux VM whose SSH is ready (and verified) before anything uses it.
+// The Azure component (`vm-with-ready-ssh/azure`): a Linux VM whose SSH is ready (and verified) before anything
+// uses it. Needs @pulumi/azure-native in the program, loaded only when a VmWithReadySsh is made.
 export { VmWithReadySsh } from "./vm-with-ready-ssh";
 export type { VmConnection } from "./vm-with-ready-ssh";
 export type {
@@ -8,7 +9,5 @@ export type {
   VmReadinessArgs,
   ImageReference,
 } from "./args";
-export { DEFAULTS, CUSTOM_DATA_LIMIT } from "./args";
 export { SshKeyPair } from "./ssh-key-pair";
 export type { SshKeyPairArgs } from "./ssh-key-pair";
-export { validateVmArgs, RESERVED_USERNAMES } from "./validate";

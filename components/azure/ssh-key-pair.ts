@@ -3,39 +3,20 @@
 // the VM's host keys and, when the user gives none, the admin key.
 import * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { generateKeyPair, type KeyType } from "./key-generation";
+import * as providers from "../dynamic-providers";
+import type { KeyPairInputs, KeyPairOutputs } from "./key-pair-provider";
+import type { KeyType } from "./key-generation";
 
-interface KeyPairInputs {
-  comment?: string;
-  /** Absent in state written before key types existed: those pairs are Ed25519. */
-  keyType?: KeyType;
-}
-
-interface KeyPairOutputs extends KeyPairInputs {
-  publicKey: string;
-  privateKey: string;
-  fingerprint: string;
-}
-
+/**
+ * What the state keeps as this resource's provider: a forwarder to the stable entry point, so a stack written
+ * by this version still refreshes and destroys after the package's files move. Methods only: serialized as code.
+ */
 const keyPairProvider: dynamic.ResourceProvider<KeyPairInputs, KeyPairOutputs> = {
-  async create(inputs) {
-    const pair = generateKeyPair(inputs.keyType ?? "ed25519", inputs.comment ?? "");
-    return { id: pair.fingerprint, outs: { ...inputs, ...pair } };
-  },
-  /**
-   * A key pair never changes on its own: a new comment does not make a new key. A new type does (an Ed25519
-   * pair cannot become an RSA one); a pair recorded before the type existed is Ed25519.
-   */
-  async diff(_id, olds, news) {
-    const replaces = (olds.keyType ?? "ed25519") === (news.keyType ?? "ed25519") ? [] : ["keyType"];
-    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
-  },
-  async read(id, props) {
-    return { id, props };
-  },
-  async delete() {
-    return;
-  },
+  create: (inputs) => providers.sshKeyPair.create(inputs),
+  diff: (id, olds, news) => providers.sshKeyPair.diff!(id, olds, news),
+  update: (id, olds, news) => providers.sshKeyPair.update!(id, olds, news),
+  read: (id, props) => providers.sshKeyPair.read!(id, props),
+  delete: (id, props) => providers.sshKeyPair.delete!(id, props),
 };
 
 export interface SshKeyPairArgs {

@@ -225,7 +225,7 @@ export function checkUserData(text: string, name = "customData"): { warnings: st
   for (const part of userDataParts(text, name)) {
     const refuse = (key: string): never => {
       throw new TypeError(
-        `[${part.where}] sets ${key}: the component installs the VM's host keys and pins them, so user data must not set ${PIN_BREAKERS}. Remove it, or set hostKey: "first-seen" to manage host keys yourself`,
+        `[${part.where}] sets ${key}: the component installs the VM's host keys and pins them, so user data must not set ${PIN_BREAKERS}. Remove it, or set hostKeyTrust: "first-seen" to manage host keys yourself`,
       );
     };
     switch (part.type) {

@@ -5,7 +5,8 @@ import { isIP } from "node:net";
 import { utils } from "ssh2";
 import { parsePrivateKey, rsaBits } from "../readiness/keys";
 import { parseLimit } from "../readiness/duration";
-import { checkHost, checkPort, checkUsername, LEVELS } from "../readiness/options";
+import { LEVELS } from "../readiness/options";
+import { checkHost, checkPort, checkUsername, renamed } from "../readiness/resolve";
 import { fingerprintOf, HostKeyPin } from "../readiness/host-key";
 import { DEFAULTS, type ImageReference, type VmWithReadySshArgs } from "./args";
 import { checkCustomDataSize, longestKeyPair, vmUserData, type HostKeys } from "./cloud-init";
@@ -287,9 +288,11 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
     args.computerName ?? tidyComputerName(name),
     args.computerName === undefined ? "name" : "computerName",
   );
-  if (args.hostKey !== undefined && args.hostKey !== "generated" && args.hostKey !== "first-seen") {
+  renamed(args, "", "hostKey", "hostKeyTrust");
+  const trust = args.hostKeyTrust;
+  if (trust !== undefined && trust !== "generated" && trust !== "first-seen") {
     throw new TypeError(
-      `[hostKey] must be "generated" or "first-seen", got "${String(args.hostKey)}"`,
+      `[hostKeyTrust] must be "generated" or "first-seen", got "${String(trust)}"`,
     );
   }
   parseImage(args.image);
@@ -387,7 +390,7 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
   if (args.customData !== undefined && typeof args.customData !== "string") {
     throw new TypeError("[customData] must be the user data's text (not base64)");
   }
-  const pinned = args.hostKey !== "first-seen";
+  const pinned = args.hostKeyTrust !== "first-seen";
   if (args.customData !== undefined) {
     if (pinned) warnings.push(...checkUserData(args.customData).warnings);
     else userDataType(args.customData);
@@ -413,7 +416,7 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
 /** A time limit in the component's terms: a number is seconds; more than zero, at most 7 days. */
 function checkSeconds(value: unknown, name: string): void {
   if (typeof value !== "string" && typeof value !== "number") return; // an Output: checked by SshReadiness
-  parseLimit(value, name, "s");
+  parseLimit(value, name);
 }
 
 function checkReadinessArgs(args: VmWithReadySshArgs, pinned: boolean): void {
@@ -426,7 +429,7 @@ function checkReadinessArgs(args: VmWithReadySshArgs, pinned: boolean): void {
   }
   if (pinned && (level === "tcp" || level === "banner")) {
     throw new TypeError(
-      `[readiness.level] "${level}" does not log in, so the VM's pinned host keys are never checked: use level "auth" or "command", or hostKey: "first-seen"`,
+      `[readiness.level] "${level}" does not log in, so the VM's pinned host keys are never checked: use level "auth" or "command", or hostKeyTrust: "first-seen"`,
     );
   }
   if (readiness.command !== undefined) {
@@ -451,11 +454,13 @@ function checkReadinessArgs(args: VmWithReadySshArgs, pinned: boolean): void {
         jump.passphrase as string | undefined,
         "readiness.jumpHost.",
       );
+    renamed(jump, "readiness.jumpHost.", "hostKey", "hostKeyPin");
+    const pin = jump.hostKeyPin;
     if (
-      typeof jump.hostKey === "string" ||
-      (Array.isArray(jump.hostKey) && jump.hostKey.every((k: unknown) => typeof k === "string"))
+      typeof pin === "string" ||
+      (Array.isArray(pin) && pin.every((k: unknown) => typeof k === "string"))
     )
-      HostKeyPin.parse(jump.hostKey, "readiness.jumpHost.hostKey");
+      HostKeyPin.parse(pin, "readiness.jumpHost.hostKeyPin");
   } else if (given !== undefined && (typeof given !== "object" || given === null)) {
     throw new TypeError("[readiness.jumpHost] must be an object with host, username and a key");
   }

@@ -1,8 +1,10 @@
 // VmWithReadySsh: an Azure Linux VM, its network, a pinned host key, and an SshReadiness that resolves only
 // when sshd really answers. Anything built on `connection` runs against a ready VM with a verified key.
-import * as compute from "@pulumi/azure-native/compute";
-import * as network from "@pulumi/azure-native/network";
-import * as resources from "@pulumi/azure-native/resources";
+// @pulumi/azure-native is an optional peer, loaded only when a VM is made (azureNative below): everything else
+// in this package works without it, and its types never appear in this module's public declarations.
+import type * as Compute from "@pulumi/azure-native/compute";
+import type * as Network from "@pulumi/azure-native/network";
+import type * as Resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { SshReadiness } from "../ssh-readiness/ssh-readiness";
 import { DEFAULTS, type VmWithReadySshArgs } from "./args";
@@ -44,9 +46,37 @@ export const VM_REPLACE_ON_CHANGES = [
 /** The NIC moves to another subnet only by replacement (Azure keeps a NIC in its VNet). */
 export const NIC_REPLACE_ON_CHANGES = ["ipConfigurations[*].subnet"];
 
+/** The azure-native modules this component uses, or one line naming the package to install. */
+function azureNative(): {
+  compute: typeof Compute;
+  network: typeof Network;
+  resources: typeof Resources;
+} {
+  try {
+    /* eslint-disable @typescript-eslint/no-require-imports -- loaded on use: an optional peer dependency */
+    return {
+      compute: require("@pulumi/azure-native/compute") as typeof Compute,
+      network: require("@pulumi/azure-native/network") as typeof Network,
+      resources: require("@pulumi/azure-native/resources") as typeof Resources,
+    };
+    /* eslint-enable @typescript-eslint/no-require-imports */
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "MODULE_NOT_FOUND" && /@pulumi\/azure-native/.test((error as Error).message)) {
+      throw new Error(
+        "VmWithReadySsh needs the @pulumi/azure-native package: install it in your Pulumi project with `npm install @pulumi/azure-native`",
+      );
+    }
+    throw error;
+  }
+}
+
 export class VmWithReadySsh extends pulumi.ComponentResource {
-  /** The VM. */
-  public readonly virtualMachine: compute.VirtualMachine;
+  /**
+   * The VM, an azure-native `compute.VirtualMachine` (typed here as a plain resource, so these declarations do
+   * not need @pulumi/azure-native's types). Its `id` is the VM's Azure resource ID.
+   */
+  public readonly virtualMachine: pulumi.CustomResource;
   /** The VM's unique ID; a new one means a new VM (the readiness check waits again). */
   public readonly vmId: pulumi.Output<string>;
   public readonly resourceGroupName: pulumi.Output<string>;
@@ -75,8 +105,10 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
   public readonly adminPrivateKey: pulumi.Output<string>;
 
   constructor(name: string, args: VmWithReadySshArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("vm-with-ready-ssh:azure:VmWithReadySsh", name, {}, opts);
+    // Before anything is registered: a missing package or a bad argument stops the program with nothing made.
+    const { compute, network, resources } = azureNative();
     const { warnings } = validateVmArgs(name, args);
+    super("vm-with-ready-ssh:azure:VmWithReadySsh", name, {}, opts);
     for (const warning of warnings) void pulumi.log.warn(warning, this);
 
     const parent = { parent: this };
@@ -110,7 +142,7 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
     // One host key of each type. The Ed25519 pair keeps the name it had when it was the only one, so an
     // upgrade of this package keeps it.
     const hostKeys =
-      args.hostKey === "first-seen"
+      args.hostKeyTrust === "first-seen"
         ? undefined
         : (Object.fromEntries(
             KEY_TYPES.map((type) => [
@@ -192,7 +224,7 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
       parent,
     );
 
-    function standardPublicIp(ipName: string): network.PublicIPAddress {
+    function standardPublicIp(ipName: string): Network.PublicIPAddress {
       return new network.PublicIPAddress(
         ipName,
         {
@@ -252,7 +284,7 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
         : undefined;
 
     const adminUsername = args.adminUsername;
-    this.virtualMachine = new compute.VirtualMachine(
+    const vm = new compute.VirtualMachine(
       `${name}-vm`,
       {
         resourceGroupName,
@@ -298,7 +330,8 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
     );
 
     this.resourceGroupName = resourceGroupName;
-    this.vmId = this.virtualMachine.vmId;
+    this.virtualMachine = vm;
+    this.vmId = vm.vmId;
     this.privateIpAddress = nic.ipConfigurations.apply(
       (configs) => configs?.[0]?.privateIPAddress ?? "",
     );
@@ -329,7 +362,7 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
         attemptTimeout: readiness.attemptTimeout,
         commandTimeout: readiness.commandTimeout,
         // Ed25519 first: the check offers the pinned types in this order, so sshd presents that one.
-        hostKey: hostPublicKeys,
+        hostKeyPin: hostPublicKeys,
         jumpHost: readiness.jumpHost,
         // A replaced VM has a new vmId: wait for it again.
         triggers: [this.vmId],

@@ -37,7 +37,7 @@ Options:
                             read from the SSH_READY_PASSPHRASE variable
       --level LEVEL         tcp, banner, auth or command (see above)
       --command CMD         readiness command for --level command
-      --host-key KEY        accept only this host key: a SHA256:... fingerprint
+      --host-key-pin KEY    accept only this host key: a SHA256:... fingerprint
                             or an OpenSSH public key line; repeatable
       --timeout DUR         give up after DUR (default 10m)
       --attempt-timeout DUR limit of each connect, banner and login (default 15s)
@@ -45,7 +45,8 @@ Options:
   -J, --jump USER@HOST[:PORT]
                             reach host through this SSH jump host
       --jump-identity FILE  key for the jump host (default: the -i key)
-      --jump-host-key KEY   accept only this jump host key; repeatable
+      --jump-host-key-pin KEY
+                            accept only this jump host key; repeatable
       --json                print the result (or the error) as JSON on stdout
   -q, --quiet               no progress lines on stderr
   -h, --help                show this help
@@ -59,7 +60,7 @@ Exit codes: 0 ready; 1 not ready by the deadline (or cloud-init failed);
 Examples:
   ssh-ready 20.1.2.3 -l azureuser -i ~/.ssh/id_ed25519 --level command
   ssh-ready 10.0.0.5 -l azureuser -i key -J azureuser@bastion.example.com
-  ssh-ready 20.1.2.3 -l azureuser -i key --host-key "SHA256:..." --timeout 15m
+  ssh-ready 20.1.2.3 -l azureuser -i key --host-key-pin "SHA256:..." --timeout 15m
 `;
 
 export interface CliRequest {
@@ -105,10 +106,12 @@ function readKeyFile(file: string, flag: string): string {
   }
 }
 
-function duration(value: string | undefined, flag: string): number | undefined {
+/** A duration flag, checked here to name the flag; the engine takes the text as written (bare = seconds). */
+function duration(value: string | undefined, flag: string): string | undefined {
   if (value === undefined) return undefined;
   try {
-    return parseLimit(value, flag, "s");
+    parseLimit(value, flag);
+    return value;
   } catch (error) {
     throw new UsageError((error as Error).message.replace(`[${flag}]`, flag));
   }
@@ -141,6 +144,12 @@ function parsePort(text: string, flag: string): number {
   return port;
 }
 
+/** Flags of 0.1.0 under their new names: `hostKey` now always means the key a server presents. */
+const RENAMED_FLAGS: Record<string, string> = {
+  "--host-key": "--host-key-pin",
+  "--jump-host-key": "--jump-host-key-pin",
+};
+
 /** Parses argv (without node and script). Throws UsageError for bad usage. */
 export function parseCommandLine(
   argv: string[],
@@ -158,13 +167,13 @@ export function parseCommandLine(
         identity: { type: "string", short: "i" },
         level: { type: "string" },
         command: { type: "string" },
-        "host-key": { type: "string", multiple: true },
+        "host-key-pin": { type: "string", multiple: true },
         timeout: { type: "string" },
         "attempt-timeout": { type: "string" },
         "command-timeout": { type: "string" },
         jump: { type: "string", short: "J" },
         "jump-identity": { type: "string" },
-        "jump-host-key": { type: "string", multiple: true },
+        "jump-host-key-pin": { type: "string", multiple: true },
         json: { type: "boolean" },
         quiet: { type: "boolean", short: "q" },
         help: { type: "boolean", short: "h" },
@@ -174,8 +183,12 @@ export function parseCommandLine(
   } catch (error) {
     const { code, message } = error as Error & { code?: string };
     const option = /'([^']+)'/.exec(message)?.[1];
-    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option)
-      throw new UsageError(`unknown option ${option}`);
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) {
+      const renamed = RENAMED_FLAGS[option.split("=")[0]];
+      throw new UsageError(
+        renamed ? `${option} is now ${renamed} (since 0.2.0)` : `unknown option ${option}`,
+      );
+    }
     throw new UsageError(message.split("\n")[0]);
   }
   const { values: v, positionals } = parsed;
@@ -205,7 +218,7 @@ export function parseCommandLine(
     passphrase: "SSH_READY_PASSPHRASE",
     level: "--level",
     command: "--command",
-    hostKey: "--host-key",
+    hostKeyPin: "--host-key-pin",
     timeout: "--timeout",
     attemptTimeout: "--attempt-timeout",
     commandTimeout: "--command-timeout",
@@ -217,7 +230,7 @@ export function parseCommandLine(
         ? `--jump-identity ${v["jump-identity"]}`
         : "--jump-identity",
     "jumpHost.passphrase": "SSH_READY_PASSPHRASE",
-    "jumpHost.hostKey": "--jump-host-key",
+    "jumpHost.hostKeyPin": "--jump-host-key-pin",
   };
   const passphrase = env.SSH_READY_PASSPHRASE === "" ? undefined : env.SSH_READY_PASSPHRASE;
   const options: WaitForSshOptions = {
@@ -228,7 +241,7 @@ export function parseCommandLine(
     passphrase: v.identity === undefined ? undefined : passphrase,
     level: v.level as Level | undefined,
     command: v.command,
-    hostKey: v["host-key"],
+    hostKeyPin: v["host-key-pin"],
     timeout: duration(v.timeout, "--timeout"),
     attemptTimeout: duration(v["attempt-timeout"], "--attempt-timeout"),
     commandTimeout: duration(v["command-timeout"], "--command-timeout"),
@@ -246,10 +259,10 @@ export function parseCommandLine(
           ? undefined
           : readKeyFile(v["jump-identity"], "--jump-identity"),
       passphrase: v["jump-identity"] === undefined ? undefined : passphrase,
-      hostKey: v["jump-host-key"],
+      hostKeyPin: v["jump-host-key-pin"],
     };
-  } else if (v["jump-identity"] !== undefined || v["jump-host-key"] !== undefined) {
-    throw new UsageError("--jump-identity and --jump-host-key need -J USER@HOST");
+  } else if (v["jump-identity"] !== undefined || v["jump-host-key-pin"] !== undefined) {
+    throw new UsageError("--jump-identity and --jump-host-key-pin need -J USER@HOST");
   }
   return { request: { ...base, options }, flags };
 }

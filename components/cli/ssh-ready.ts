@@ -1,12 +1,7 @@
 // The ssh-ready command: parse the command line, run the engine, print progress on stderr and the result on
 // stdout, exit 0 ready / 1 not ready / 2 bad input / 3 host key mismatch / 130 interrupted.
-import {
-  formatDuration,
-  ProgressPrinter,
-  SshNotReadyError,
-  waitForSsh,
-  type SshReadyResult,
-} from "../readiness";
+import { formatDuration } from "../readiness/duration";
+import { ProgressPrinter, SshNotReadyError, waitForSsh, type SshReadyResult } from "../readiness";
 import { jsonSafe, printableLines } from "../readiness/printable";
 import { HELP, nameFlags, parseCommandLine, UsageError, type FlagNames } from "./args";
 

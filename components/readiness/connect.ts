@@ -6,7 +6,7 @@ import type { Client, ClientChannel } from "ssh2";
 import { classifyForwardFailure, classifySocketError } from "./classify";
 import { formatDuration } from "./duration";
 import { HOST_KEY_TYPES, hostKeyAlgorithmsFor, type HostKeyInfo } from "./host-key";
-import type { ResolvedJumpHost } from "./options";
+import type { ResolvedJumpHost } from "./resolve";
 import { ConnectionState, login } from "./session";
 import { AttemptFailure, Resources, step } from "./step";
 

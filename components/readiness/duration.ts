@@ -6,14 +6,15 @@ import { shown } from "./printable";
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**
- * Parses a duration. A string is a sequence of number+unit parts (`ms`, `s`, `m`, `h`: "1m30s"), or a bare
- * number in `bareUnit`. A number is taken in `bareUnit` too. Throws a TypeError or RangeError naming `name`.
+ * Parses a duration into milliseconds. A string is a sequence of number+unit parts (`ms`, `s`, `m`, `h`:
+ * "1m30s"), or a bare number of seconds. A number is seconds too: on every surface of this package (engine,
+ * CLI, SshReadiness, VmWithReadySsh) `30` means 30 seconds. Throws a TypeError or RangeError naming `name`.
  */
-export function parseDuration(value: unknown, name: string, bareUnit: "ms" | "s" = "ms"): number {
+export function parseDuration(value: unknown, name: string): number {
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new RangeError(`[${name}] must be a finite duration`);
     if (value < 0) throw new RangeError(`[${name}] must not be negative, got ${value}`);
-    return value * UNIT_MS[bareUnit];
+    return value * UNIT_MS.s;
   }
   if (typeof value !== "string") {
     throw new TypeError(`[${name}] must be a duration like "90s" or "10m", got ${typeof value}`);
@@ -21,7 +22,7 @@ export function parseDuration(value: unknown, name: string, bareUnit: "ms" | "s"
   const text = value.trim();
   if (/^-/.test(text))
     throw new RangeError(`[${name}] must not be negative, got "${shown(value)}"`);
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * UNIT_MS[bareUnit];
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * UNIT_MS.s;
   const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
   let total = 0;
   let matched = 0;
@@ -32,7 +33,7 @@ export function parseDuration(value: unknown, name: string, bareUnit: "ms" | "s"
   }
   if (text === "" || matched !== text.length) {
     throw new TypeError(
-      `[${name}] is not a duration: "${shown(value)}" (write e.g. "90s", "10m", "1m30s" or a number of ${bareUnit === "s" ? "seconds" : "milliseconds"})`,
+      `[${name}] is not a duration: "${shown(value)}" (write e.g. "90s", "10m", "1m30s" or a number of seconds)`,
     );
   }
   return total;
@@ -48,11 +49,11 @@ export const MAX_DURATION_MS = 7 * 24 * 3_600_000;
  * A time limit: parsed as `parseDuration`, longer than zero and at most `MAX_DURATION_MS`. Throws a RangeError
  * naming `name` otherwise.
  */
-export function parseLimit(value: unknown, name: string, bareUnit: "ms" | "s" = "ms"): number {
-  const ms = parseDuration(value, name, bareUnit);
+export function parseLimit(value: unknown, name: string): number {
+  const ms = parseDuration(value, name);
   if (ms <= 0) throw new RangeError(`[${name}] must be longer than zero`);
   if (ms > MAX_DURATION_MS) {
-    const given = typeof value === "string" ? `"${shown(value)}"` : `${value}${bareUnit}`;
+    const given = typeof value === "string" ? `"${shown(value)}"` : `${value} (seconds)`;
     throw new RangeError(`[${name}] must be at most 7 days (168h), got ${given}`);
   }
   return ms;

@@ -12,9 +12,9 @@ export interface AttemptEvent {
   outcome: "ready" | FailureClass;
   /** The phase the attempt was in when it ended. */
   reached: Phase;
-  /** When the attempt started, in ms since the wait started. */
+  /** When the attempt started: whole milliseconds since the wait started. */
   startedMs: number;
-  /** When the attempt ended, in ms since the wait started. */
+  /** When the attempt ended: whole milliseconds since the wait started. */
   elapsedMs: number;
   /** The clock's reading when the attempt ended (`performance.now()` with the system clock), for measurements. */
   timestamp: number;
@@ -38,7 +38,7 @@ export interface AttemptEvent {
 /** The readiness command started on the server (it may run for minutes, e.g. while cloud-init works). */
 export interface CommandStartEvent {
   attempt: number;
-  /** ms since the wait started. */
+  /** Whole milliseconds since the wait started. */
   elapsedMs: number;
   command: string;
 }

@@ -60,7 +60,7 @@ export class HostKeyPin {
    * Parses one entry or a list: each a `SHA256:…` fingerprint or an OpenSSH public key line
    * (`ssh-ed25519 AAAA… [comment]`). Throws a TypeError naming `name`.
    */
-  static parse(value: unknown, name = "hostKey"): HostKeyPin {
+  static parse(value: unknown, name = "hostKeyPin"): HostKeyPin {
     const entries = Array.isArray(value) ? value : [value];
     if (entries.length === 0) throw new TypeError(`[${name}] is an empty list`);
     const fingerprints = new Set<string>();

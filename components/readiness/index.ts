@@ -1,22 +1,12 @@
-// The readiness engine's public surface: waitForSsh and what it takes and gives. No Pulumi in here.
+// The readiness engine's public surface (`vm-with-ready-ssh/readiness`): waitForSsh, what it takes and gives,
+// and the progress printer the CLI uses. No Pulumi, and no ssh2 types: these declarations stand on their own.
 export { waitForSsh } from "./wait";
 export type { WaitForSshOptions, JumpHostOptions, Level } from "./options";
-export {
-  LEVELS,
-  CLOUD_INIT_COMMAND,
-  DEFAULT_TIMEOUT_MS,
-  DEFAULT_ATTEMPT_TIMEOUT_MS,
-  DEFAULT_COMMAND_TIMEOUT_MS,
-} from "./options";
+export { LEVELS, CLOUD_INIT_COMMAND } from "./options";
 export type { AttemptEvent, CommandStartEvent, SshReadyResult } from "./events";
 export { SshNotReadyError, HostKeyMismatchError } from "./errors";
 export type { SshNotReadyCode, LastFailure } from "./errors";
 export type { FailureClass, Phase } from "./classify";
-export { CLASS_INFO, PHASES } from "./classify";
-export { DEFAULT_SCHEDULE } from "./schedule";
 export type { ScheduleOptions } from "./schedule";
-export type { Clock } from "./clock";
-export { parseDuration, formatDuration } from "./duration";
-export { fingerprintOf, knownHostsLine } from "./host-key";
 export { ProgressPrinter } from "./progress";
 export type { ProgressOptions } from "./progress";

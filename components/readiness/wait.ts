@@ -1,21 +1,11 @@
-// The wait loop: attempt, classify, pause as the schedule says, until ready, a deadline, a failure that
-// waiting cannot fix, or an abort. Time and the attempt itself are injected so the loop is tested exactly.
-import type { FailureClass, Phase } from "./classify";
-import { phaseRank } from "./classify";
-import { systemClock, type Clock } from "./clock";
-import { JumpSession } from "./connect";
-import {
-  HostKeyMismatchError,
-  SshNotReadyError,
-  type LastFailure,
-  type SshNotReadyCode,
-} from "./errors";
-import type { AttemptEvent, CommandStartEvent, SshReadyResult } from "./events";
-import { HOST_KEY_TYPES, hostKeyAlgorithmsFor, knownHostsLine, type HostKeyInfo } from "./host-key";
-import { resolveOptions, type ResolvedOptions, type WaitForSshOptions } from "./options";
-import { RetrySchedule } from "./schedule";
-import { runAttempt, type AttemptFunction, type AttemptOutcome } from "./attempt";
-import { summarizeFatal, summarizeMismatch, summarizeTimeout, type SummaryInput } from "./summary";
+// waitForSsh: the engine's one entry point. Checks every option before any traffic, then runs the wait loop
+// (loop.ts) with the system clock and the real attempt.
+import { systemClock } from "./clock";
+import type { SshReadyResult } from "./events";
+import type { WaitForSshOptions } from "./options";
+import { resolveOptions } from "./resolve";
+import { runAttempt } from "./attempt";
+import { runWait } from "./loop";
 
 /**
  * Waits until the SSH server at `options.host` is ready at `options.level`. Resolves with the server's banner,
@@ -27,16 +17,13 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshReadyRe
   const opts = resolveOptions(options);
   checkHooks(options);
   return runWait(opts, {
-    clock: options.clock ?? systemClock,
+    clock: systemClock,
     signal: options.signal,
     onAttempt: options.onAttempt,
     onCommandStart: options.onCommandStart,
     attempt: runAttempt,
   });
 }
-
-/** Less time than this left before the deadline is not worth an attempt: it could only be cut short. */
-export const MIN_ATTEMPT_MS = 50;
 
 /** The options that are code, checked like the others: a TypeError naming the option, before any traffic. */
 function checkHooks(options: WaitForSshOptions): void {
@@ -48,218 +35,4 @@ function checkHooks(options: WaitForSshOptions): void {
       throw new TypeError(`[${name}] must be a function`);
     }
   }
-  const clock = options.clock as unknown as Record<string, unknown> | undefined;
-  if (
-    clock !== undefined &&
-    (typeof clock !== "object" ||
-      clock === null ||
-      !["now", "date", "sleep", "random"].every((f) => typeof clock[f] === "function"))
-  ) {
-    throw new TypeError("[clock] must be an object with now(), date(), sleep() and random()");
-  }
-}
-
-export interface WaitDependencies {
-  clock: Clock;
-  signal?: AbortSignal;
-  onAttempt?: (event: AttemptEvent) => void;
-  onCommandStart?: (event: CommandStartEvent) => void;
-  attempt: AttemptFunction;
-}
-
-export async function runWait(
-  opts: ResolvedOptions,
-  deps: WaitDependencies,
-): Promise<SshReadyResult> {
-  const { clock, signal } = deps;
-  signal?.throwIfAborted();
-  const start = clock.now();
-  const deadline = start + opts.timeoutMs;
-  const schedule = new RetrySchedule(opts.schedule, () => clock.random());
-  const counts: Partial<Record<FailureClass, number>> = {};
-  const seenKeys: HostKeyInfo[] = [];
-  const mismatched: HostKeyInfo[] = [];
-  const excludedKeyTypes: string[] = [];
-  const jump = opts.jumpHost ? new JumpSession(opts.jumpHost, opts.lookup) : undefined;
-  let furthest: Phase = "connect";
-  let attempts = 0;
-  let lastOutput: string | undefined;
-  let lastCounted: AttemptOutcome | undefined;
-
-  const fail = (code: SshNotReadyCode, outcome: AttemptOutcome): SshNotReadyError => {
-    const last: LastFailure = {
-      class: outcome.failure ?? "timeout",
-      phase: outcome.reached,
-      hop: outcome.hop,
-      detail: outcome.detail,
-    };
-    const details = {
-      code,
-      host: opts.host,
-      port: opts.port,
-      reached: furthest,
-      attempts,
-      counts: { ...counts },
-      last,
-      elapsedMs: clock.now() - start,
-      commandOutput: lastOutput,
-    };
-    if (code === "HOST_KEY_MISMATCH") {
-      // The jump host's mismatch comes whole from its session; the target's is collected here.
-      const jumpMismatch = outcome.hop === "jump" ? outcome.mismatch : undefined;
-      const presented = jumpMismatch?.presented ?? mismatched;
-      const expected = jumpMismatch?.expected ?? opts.pin?.describe() ?? "";
-      const where = jumpMismatch ? `jump host ${jump?.label}` : `${opts.host}:${opts.port}`;
-      return new HostKeyMismatchError(
-        summarizeMismatch(where, presented, expected),
-        details,
-        presented,
-        expected,
-      );
-    }
-    const input: SummaryInput = {
-      ...details,
-      username: opts.username,
-      level: opts.level,
-      jump: jump?.label,
-      furthest,
-    };
-    return new SshNotReadyError(
-      code === "SSH_NOT_READY" ? summarizeTimeout(input) : summarizeFatal(input),
-      details,
-    );
-  };
-
-  try {
-    for (;;) {
-      attempts += 1;
-      const startedMs = clock.now() - start;
-      const outcome = await deps.attempt(opts, {
-        signal,
-        now: () => clock.now(),
-        remainingMs: deadline - clock.now(),
-        jump,
-        hostKeyAlgorithms: hostKeyAlgorithmsFor(opts.pin, excludedKeyTypes),
-        onCommandStart: () =>
-          deps.onCommandStart?.({
-            attempt: attempts,
-            elapsedMs: clock.now() - start,
-            command: opts.command,
-          }),
-      });
-      if (outcome.hop === "target" && phaseRank(outcome.reached) > phaseRank(furthest))
-        furthest = outcome.reached;
-      for (const key of outcome.hostKeysSeen) {
-        if (seenKeys.at(-1)?.fingerprint !== key.fingerprint) seenKeys.push(key);
-      }
-      if (outcome.output !== undefined) lastOutput = outcome.output;
-      const event: AttemptEvent = {
-        attempt: attempts,
-        hop: outcome.hop,
-        outcome: outcome.ok ? "ready" : (outcome.failure ?? "timeout"),
-        reached: outcome.reached,
-        startedMs,
-        elapsedMs: clock.now() - start,
-        timestamp: clock.now(),
-        detail: outcome.detail,
-        serverBanner: outcome.banner,
-        hostKeyFingerprint: outcome.hostKey?.fingerprint,
-        exitCode: outcome.exitCode,
-        cutByDeadline: outcome.cutByDeadline,
-      };
-
-      if (outcome.ok) {
-        deps.onAttempt?.(event);
-        return result(opts, outcome, seenKeys, attempts, clock.now() - start, clock.date());
-      }
-      const failure = outcome.failure ?? "timeout";
-      if (outcome.cutByDeadline && lastCounted) {
-        deps.onAttempt?.(event);
-        throw fail("SSH_NOT_READY", lastCounted);
-      }
-      counts[failure] = (counts[failure] ?? 0) + 1;
-      lastCounted = outcome;
-
-      // A fingerprint pin does not say which key type it is for: a mismatch on one type means "not this
-      // type", so the other types are tried before the mismatch is final. Full-key pins are final at once.
-      let keyTypesLeft = false;
-      if (failure === "host-key-mismatch" && outcome.hop === "jump") {
-        // The jump session has tried the jump host's other key types already.
-        deps.onAttempt?.(event);
-        throw fail("HOST_KEY_MISMATCH", outcome);
-      }
-      if (failure === "host-key-mismatch" && outcome.hostKey) {
-        mismatched.push(outcome.hostKey);
-        if (opts.pin && !opts.pin.onlyFullKeys) {
-          excludedKeyTypes.push(outcome.hostKey.type);
-          keyTypesLeft = HOST_KEY_TYPES.some((type) => !excludedKeyTypes.includes(type));
-        }
-      }
-      const mismatchFinal =
-        (failure === "host-key-mismatch" && !keyTypesLeft) ||
-        (failure === "handshake" && mismatched.length > 0 && outcome.hop === "target");
-      if (mismatchFinal) {
-        deps.onAttempt?.(event);
-        throw fail("HOST_KEY_MISMATCH", outcome);
-      }
-      if (outcome.fatal && failure !== "host-key-mismatch") {
-        deps.onAttempt?.(event);
-        throw fail(
-          failure === "forwarding-refused" ? "FORWARDING_REFUSED" : "COMMAND_FAILED",
-          outcome,
-        );
-      }
-
-      const delay = schedule.next(failure, outcome.reached);
-      const remaining = deadline - clock.now();
-      if (remaining >= MIN_ATTEMPT_MS) event.nextDelayMs = Math.min(delay, remaining);
-      deps.onAttempt?.(event);
-      if (remaining >= MIN_ATTEMPT_MS) await clock.sleep(Math.min(delay, remaining), signal);
-      // No attempt starts with too little time to mean anything; the wait gives up at the deadline, not
-      // before it (so the message never says less than the timeout the user set).
-      if (deadline - clock.now() < MIN_ATTEMPT_MS) {
-        for (let left = deadline - clock.now(); left > 0; left = deadline - clock.now())
-          await clock.sleep(left, signal);
-        throw fail("SSH_NOT_READY", outcome);
-      }
-    }
-  } finally {
-    jump?.close();
-  }
-}
-
-function result(
-  opts: ResolvedOptions,
-  outcome: AttemptOutcome,
-  seenKeys: HostKeyInfo[],
-  attempts: number,
-  waitedMs: number,
-  now: Date,
-): SshReadyResult {
-  const key = outcome.hostKey;
-  const warnings = [...outcome.warnings];
-  if (!opts.pin && new Set(seenKeys.map((k) => k.fingerprint)).size > 1) {
-    warnings.push(
-      `the host key changed during the wait: ${seenKeys.map((k) => `${k.type} ${k.fingerprint}`).join(" → ")}; ` +
-        "the last one is reported (expected when first boot regenerates keys; pin hostKey to rule out an impostor)",
-    );
-  }
-  return {
-    host: opts.host,
-    port: opts.port,
-    username: opts.level === "auth" || opts.level === "command" ? opts.username : undefined,
-    level: opts.level,
-    serverBanner: outcome.banner,
-    hostKey: key?.line,
-    hostKeyFingerprint: key?.fingerprint,
-    knownHostsLine: key ? knownHostsLine(opts.host, opts.port, key) : undefined,
-    readyAt: now.toISOString(),
-    waitedMs: Math.round(waitedMs),
-    attempts,
-    warnings,
-    command:
-      opts.level === "command" && outcome.exitCode !== undefined && outcome.exitCode !== null
-        ? { exitCode: outcome.exitCode, output: outcome.output ?? "" }
-        : undefined,
-  };
 }

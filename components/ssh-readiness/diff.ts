@@ -17,7 +17,7 @@ const REPLACING: [keyof RecordedInputs, keyof ReadinessInputs][] = [
   ["username", "username"],
   ["level", "level"],
   ["command", "command"],
-  ["hostKeyPin", "hostKey"],
+  ["hostKeyPin", "hostKeyPin"],
   ["keyFingerprint", "privateKey"],
   ["jumpHost", "jumpHost"],
   ["triggers", "triggers"],
@@ -95,7 +95,7 @@ function mayDiffer(
       case "port":
         return !sameValue(olds.port, value ?? 22);
       case "hostKeyPin":
-        return !sameValue(olds.hostKeyPin, pinList(news.hostKey));
+        return !sameValue(olds.hostKeyPin, pinList(news.hostKeyPin));
       case "level":
         return !sameValue(
           olds.level,

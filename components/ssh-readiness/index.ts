@@ -1,5 +1,3 @@
-// The SshReadiness resource: a thin Pulumi adapter over the readiness engine.
+// The SshReadiness resource (`vm-with-ready-ssh/ssh-readiness`): a thin Pulumi adapter over the engine.
 export { SshReadiness } from "./ssh-readiness";
 export type { SshReadinessArgs, SshReadinessJumpHost } from "./ssh-readiness";
-export { sshReadinessProvider } from "./provider";
-export type { ReadinessOutputs } from "./provider";

@@ -1,23 +1,22 @@
 // The SshReadiness resource's inputs as the provider receives them (plain values: the engine strips secret
 // markers), their validation for `check`, and what is recorded in the outputs so `diff` can compare.
 // No Pulumi import: this module is serialized into the provider.
-import { parseDuration, parseLimit } from "../readiness/duration";
+import { UNKNOWN } from "../provider-code";
+import { parseLimit } from "../readiness/duration";
 import { fingerprintOf, HostKeyPin } from "../readiness/host-key";
 import { parsePrivateKey } from "../readiness/keys";
+import { LEVELS, type Level, type WaitForSshOptions } from "../readiness/options";
 import {
   checkHost,
   checkPort,
   checkUsername,
-  LEVELS,
+  renamed,
   resolveJumpHost,
   resolveOptions,
-  type Level,
   type ResolvedJumpHost,
-  type WaitForSshOptions,
-} from "../readiness/options";
+} from "../readiness/resolve";
 
-/** What `pulumi preview` sends for values not known yet. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export { UNKNOWN };
 
 export interface JumpHostInputs {
   host: string;
@@ -25,7 +24,7 @@ export interface JumpHostInputs {
   username: string;
   privateKey?: string;
   passphrase?: string;
-  hostKey?: string | string[];
+  hostKeyPin?: string | string[];
 }
 
 export interface ReadinessInputs {
@@ -37,7 +36,7 @@ export interface ReadinessInputs {
   passphrase?: string;
   level?: Level;
   command?: string;
-  hostKey?: string | string[];
+  hostKeyPin?: string | string[];
   timeout?: number | string;
   attemptTimeout?: number | string;
   commandTimeout?: number | string;
@@ -53,7 +52,7 @@ export interface RecordedInputs {
   username?: string;
   level: Level;
   command?: string;
-  /** The `hostKey` pin as given (the `hostKey` output is the key the server presented). */
+  /** The `hostKeyPin` input as a list (the `hostKey` output is the key the server presented). */
   hostKeyPin?: string[];
   /** SHA256 fingerprint of the public half of `privateKey`. */
   keyFingerprint?: string;
@@ -78,11 +77,6 @@ export function containsUnknown(value: unknown): boolean {
   return false;
 }
 
-/** Timeouts of the resource: a number is seconds (the engine's numbers are milliseconds). */
-function durationMs(value: number | string | undefined, name: string): number | undefined {
-  return value === undefined ? undefined : parseDuration(value, name, "s");
-}
-
 /** The engine's options for these inputs. Throws the engine's TypeError/RangeError naming the input. */
 export function toWaitOptions(inputs: ReadinessInputs): WaitForSshOptions {
   const jump = inputs.jumpHost;
@@ -94,17 +88,17 @@ export function toWaitOptions(inputs: ReadinessInputs): WaitForSshOptions {
     passphrase: inputs.passphrase,
     level: inputs.level,
     command: inputs.command,
-    hostKey: inputs.hostKey,
-    timeout: durationMs(inputs.timeout, "timeout"),
-    attemptTimeout: durationMs(inputs.attemptTimeout, "attemptTimeout"),
-    commandTimeout: durationMs(inputs.commandTimeout, "commandTimeout"),
+    hostKeyPin: inputs.hostKeyPin,
+    timeout: inputs.timeout,
+    attemptTimeout: inputs.attemptTimeout,
+    commandTimeout: inputs.commandTimeout,
     jumpHost: jump && {
       host: jump.host,
       port: jump.port,
       username: jump.username,
       privateKey: jump.privateKey,
       passphrase: jump.passphrase,
-      hostKey: jump.hostKey,
+      hostKeyPin: jump.hostKeyPin,
     },
   };
 }
@@ -124,7 +118,7 @@ export function recordJumpHost(
   targetKey: string | undefined,
   targetPassphrase: string | undefined,
 ): NonNullable<RecordedInputs["jumpHost"]> {
-  return jumpRecord(resolveJumpHost(jump, targetKey, targetPassphrase), jump.hostKey);
+  return jumpRecord(resolveJumpHost(jump, targetKey, targetPassphrase), jump.hostKeyPin);
 }
 
 function jumpRecord(
@@ -150,7 +144,7 @@ export function recordInputs(inputs: ReadinessInputs): RecordedInputs {
     username: resolved.username,
     level: resolved.level,
     command: inputs.command,
-    hostKeyPin: pinList(inputs.hostKey),
+    hostKeyPin: pinList(inputs.hostKeyPin),
     // Fingerprints from the keys resolveOptions parsed: decrypting a key again costs its KDF rounds again.
     keyFingerprint: resolved.key && fingerprintOf(resolved.key.getPublicSSH()),
     jumpHost:
@@ -203,10 +197,14 @@ export function checkInputs(inputs: ReadinessInputs): Failure[] {
   if (known(inputs.privateKey) && (inputs.passphrase === undefined || known(inputs.passphrase))) {
     collect(failures, "privateKey", () => parsePrivateKey(inputs.privateKey, inputs.passphrase));
   }
-  if (known(inputs.hostKey))
-    collect(failures, "hostKey", () => HostKeyPin.parse(inputs.hostKey, "hostKey"));
+  if (known(inputs.jumpHost))
+    collect(failures, "jumpHost", () =>
+      renamed(inputs.jumpHost!, "jumpHost.", "hostKey", "hostKeyPin"),
+    );
+  if (known(inputs.hostKeyPin))
+    collect(failures, "hostKeyPin", () => HostKeyPin.parse(inputs.hostKeyPin, "hostKeyPin"));
   for (const name of ["timeout", "attemptTimeout", "commandTimeout"] as const) {
-    if (known(inputs[name])) collect(failures, name, () => parseLimit(inputs[name], name, "s"));
+    if (known(inputs[name])) collect(failures, name, () => parseLimit(inputs[name], name));
   }
   if (
     inputs.triggers !== undefined &&

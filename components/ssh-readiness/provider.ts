@@ -4,11 +4,12 @@
 import { randomUUID } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { formatDuration } from "../readiness/duration";
-import { checkHost } from "../readiness/options";
+import { checkHost } from "../readiness/resolve";
 import { printable, printableLines } from "../readiness/printable";
 import { ProgressPrinter } from "../readiness/progress";
 import { waitForSsh } from "../readiness/wait";
 import type { SshReadyResult } from "../readiness/events";
+import { codeChanged } from "../provider-code";
 import { diffReadiness } from "./diff";
 import {
   checkInputs,
@@ -93,10 +94,11 @@ export const sshReadinessProvider: dynamic.ResourceProvider<ReadinessInputs, Rea
 
   async diff(_id, olds, news) {
     const { changes, replaces } = diffReadiness(olds, news);
-    return { changes, replaces, deleteBeforeReplace: false };
+    // New provider code alone is an update: nothing is waited for again, and the state stores the new code.
+    return { changes: changes || codeChanged(olds, news), replaces, deleteBeforeReplace: false };
   },
 
-  /** Only the timeouts or the label changed: nothing to wait for again; the outputs stay. */
+  /** Only the timeouts, the label or the provider code changed: nothing to wait for again; the outputs stay. */
   async update(_id, olds, news) {
     const { label, timeout, attemptTimeout, commandTimeout } = recordInputs(news);
     return { outs: defined({ ...olds, label, timeout, attemptTimeout, commandTimeout }) };

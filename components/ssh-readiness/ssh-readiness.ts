@@ -2,7 +2,25 @@
 // key, key login, and by default cloud-init done). Depend on it, and "ready" is a node in the Pulumi graph.
 import * as pulumi from "@pulumi/pulumi";
 import type { Level } from "../readiness/options";
-import { sshReadinessProvider } from "./provider";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import * as providers from "../dynamic-providers";
+import { renamed } from "../readiness/resolve";
+import type { ReadinessInputs } from "./inputs";
+import type { ReadinessOutputs } from "./provider";
+
+/**
+ * What the state keeps as this resource's provider: a forwarder to the stable entry point
+ * (`vm-with-ready-ssh/dynamic-providers`), so a stack written by this version still refreshes and destroys
+ * after the package's files move. Methods only: Pulumi serializes this object as code.
+ */
+const forwardingProvider: dynamic.ResourceProvider<ReadinessInputs, ReadinessOutputs> = {
+  check: (olds, news) => providers.sshReadiness.check!(olds, news),
+  diff: (id, olds, news) => providers.sshReadiness.diff!(id, olds, news),
+  create: (inputs) => providers.sshReadiness.create(inputs),
+  update: (id, olds, news) => providers.sshReadiness.update!(id, olds, news),
+  read: (id, props) => providers.sshReadiness.read!(id, props),
+  delete: (id, props) => providers.sshReadiness.delete!(id, props),
+};
 
 export interface SshReadinessJumpHost {
   /** Jump host name or IP address. */
@@ -16,7 +34,7 @@ export interface SshReadinessJumpHost {
   /** Passphrase of the jump host's key (stored as a secret). */
   passphrase?: pulumi.Input<string>;
   /** Pin for the jump host's key: `SHA256:…` fingerprints or OpenSSH public key lines. Defaults to none. */
-  hostKey?: pulumi.Input<string | string[]>;
+  hostKeyPin?: pulumi.Input<string | string[]>;
 }
 
 export interface SshReadinessArgs {
@@ -41,7 +59,7 @@ export interface SshReadinessArgs {
    * Host key pin: `SHA256:…` fingerprints or OpenSSH public key lines. Another key fails the wait at once, before
    * authentication. Defaults to none: the key presented is reported in the `hostKey` output.
    */
-  hostKey?: pulumi.Input<string | string[]>;
+  hostKeyPin?: pulumi.Input<string | string[]>;
   /**
    * Overall deadline: seconds, or a duration string ("15m"). Defaults to 10 minutes. Pulumi's `customTimeouts`
    * does not apply to dynamic resources; this does. Changing it alone does not wait again.
@@ -84,8 +102,9 @@ export class SshReadiness extends pulumi.dynamic.Resource {
   declare readonly warnings: pulumi.Output<string[]>;
 
   constructor(name: string, args: SshReadinessArgs, opts?: pulumi.CustomResourceOptions) {
+    renamed(args, "", "hostKey", "hostKeyPin");
     super(
-      sshReadinessProvider,
+      forwardingProvider,
       name,
       {
         ...args,
@@ -97,7 +116,8 @@ export class SshReadiness extends pulumi.dynamic.Resource {
         username: args.username,
         level: args.level,
         serverBanner: undefined,
-        hostKey: args.hostKey,
+        hostKeyPin: args.hostKeyPin,
+        hostKey: undefined,
         hostKeyFingerprint: undefined,
         knownHostsLine: undefined,
         readyAt: undefined,

@@ -39,7 +39,7 @@ async function component(
   const customDataB64 = (os.value as { customData: string }).customData;
   return {
     userData: Buffer.from(customDataB64, "base64").toString("utf8"),
-    pin: run.byName(`${name}-ready`).inputs.hostKey as string[],
+    pin: run.byName(`${name}-ready`).inputs.hostKeyPin as string[],
     run,
   };
 }
@@ -98,7 +98,7 @@ describe(
             port: sshd.port,
             username: sshd.user,
             privateKey: user.private,
-            hostKey: pin,
+            hostKeyPin: pin,
             level: "auth",
           });
           assert.equal(result.hostKey, pin[0].split(" ").slice(0, 2).join(" "));
@@ -115,7 +115,7 @@ describe(
                 port: stranger.port,
                 username: stranger.user,
                 privateKey: user.private,
-                hostKey: pin,
+                hostKeyPin: pin,
                 level: "auth",
               }),
               HostKeyMismatchError,

@@ -129,7 +129,7 @@ describe("VmWithReadySsh on the second pulumi up", () => {
       ["osProfile.linuxConfiguration.ssh.publicKeys[0].keyData"],
     ],
     ["computerName", { computerName: "app-2" }, ["osProfile.computerName"]],
-    ["the trust mode", { hostKey: "first-seen" }, ["osProfile.customData"]],
+    ["the trust mode", { hostKeyTrust: "first-seen" }, ["osProfile.customData"]],
   ];
   for (const [what, change, expected] of immutable) {
     it(`replaces the VM when ${what} changes (Azure refuses the update)`, async () => {
@@ -149,7 +149,7 @@ describe("VmWithReadySsh on the second pulumi up", () => {
 
   it("keeps the pin across a replacement: the host keys are not regenerated", async () => {
     const { first, second } = await twoRuns({ customData: "#!/bin/sh\ntrue\n" });
-    const pin = (run: StackRun) => run.byName("app-ready").inputs.hostKey;
+    const pin = (run: StackRun) => run.byName("app-ready").inputs.hostKeyPin;
     assert.equal((pin(first) as string[]).length, 3);
     assert.deepEqual(pin(second), pin(first));
     // The readiness check waits again for a replaced VM: its trigger is the VM's own vmId.

@@ -317,7 +317,7 @@ describe("validateVmArgs", () => {
     assert.doesNotThrow(() =>
       validateVmArgs("builder", {
         ...base,
-        hostKey: "first-seen",
+        hostKeyTrust: "first-seen",
         customData: `#!/bin/sh\n# ${"x".repeat(61_000)}\n`,
       }),
     );
@@ -335,9 +335,14 @@ describe("validateVmArgs", () => {
       '[readiness.timeout] is not a duration: "soon" (write e.g. "90s", "10m", "1m30s" or a number of seconds)',
     );
     rejects(
-      { hostKey: "trust-me" as never },
+      { hostKey: "first-seen" } as never,
       "TypeError",
-      '[hostKey] must be "generated" or "first-seen", got "trust-me"',
+      "[hostKey] is now [hostKeyTrust] (renamed in 0.2.0)",
+    );
+    rejects(
+      { hostKeyTrust: "trust-me" as never },
+      "TypeError",
+      '[hostKeyTrust] must be "generated" or "first-seen", got "trust-me"',
     );
   });
 
@@ -367,7 +372,7 @@ describe("validateVmArgs", () => {
       [
         { readiness: { level: "banner" } },
         "TypeError",
-        '[readiness.level] "banner" does not log in, so the VM\'s pinned host keys are never checked: use level "auth" or "command", or hostKey: "first-seen"',
+        '[readiness.level] "banner" does not log in, so the VM\'s pinned host keys are never checked: use level "auth" or "command", or hostKeyTrust: "first-seen"',
       ],
       [
         { readiness: { jumpHost: { host: "bad host", username: "ops" } } },
@@ -380,9 +385,9 @@ describe("validateVmArgs", () => {
         "[readiness.jumpHost.port] must be from 1 to 65535, got 0",
       ],
       [
-        { readiness: { jumpHost: { host: "bastion", username: "ops", hostKey: "nope" } } },
+        { readiness: { jumpHost: { host: "bastion", username: "ops", hostKeyPin: "nope" } } },
         "TypeError",
-        '[readiness.jumpHost.hostKey] is neither a SHA256: fingerprint nor an OpenSSH public key line: "nope"',
+        '[readiness.jumpHost.hostKeyPin] is neither a SHA256: fingerprint nor an OpenSSH public key line: "nope"',
       ],
       [
         { sshHost: "bad host" },
@@ -394,7 +399,7 @@ describe("validateVmArgs", () => {
     for (const [change, name, message] of cases) rejects(change, name, message);
     // Level banner is fine when nothing is pinned.
     assert.doesNotThrow(() =>
-      validateVmArgs("b", { ...base, hostKey: "first-seen", readiness: { level: "banner" } }),
+      validateVmArgs("b", { ...base, hostKeyTrust: "first-seen", readiness: { level: "banner" } }),
     );
   });
 });
@@ -402,7 +407,7 @@ describe("validateVmArgs", () => {
 describe("validateVmArgs on the user's cloud-init user data", () => {
   const keyLines = "ssh_keys:\n  ed25519_private: x\n  ed25519_public: y\n";
   const refusal = (where: string, key: string) =>
-    `[${where}] sets ${key}: the component installs the VM's host keys and pins them, so user data must not set ssh_keys (it would replace the component's host keys) or ssh_deletekeys: false (it would keep the image's keys). Remove it, or set hostKey: "first-seen" to manage host keys yourself`;
+    `[${where}] sets ${key}: the component installs the VM's host keys and pins them, so user data must not set ssh_keys (it would replace the component's host keys) or ssh_deletekeys: false (it would keep the image's keys). Remove it, or set hostKeyTrust: "first-seen" to manage host keys yourself`;
 
   it("refuses ssh_keys and ssh_deletekeys: false in a cloud-config (YAML 1.1: no is false)", () => {
     rejects(
@@ -467,7 +472,7 @@ describe("validateVmArgs on the user's cloud-init user data", () => {
     assert.doesNotThrow(() =>
       validateVmArgs("b", {
         ...base,
-        hostKey: "first-seen",
+        hostKeyTrust: "first-seen",
         customData: `#cloud-config\n${keyLines}`,
       }),
     );

@@ -184,7 +184,7 @@ describe("VmWithReadySsh", () => {
       }
       // Ed25519 first: the readiness check offers the pinned types in this order.
       const pin = [keys.ed25519_public, keys.ecdsa_public, keys.rsa_public];
-      assert.deepEqual(byName("builder-ready").inputs.hostKey, pin);
+      assert.deepEqual(byName("builder-ready").inputs.hostKeyPin, pin);
       assert.deepEqual(await value(vm.hostPublicKeys), pin);
       assert.equal(pairs.length, 3);
     });
@@ -245,7 +245,7 @@ describe("VmWithReadySsh", () => {
     it("builds the connection from the readiness outputs, the key secret", async () => {
       assert.equal(await pulumi.isSecret(vm.connection), true);
       const connection = await value(vm.connection);
-      const pin = (byName("builder-ready").inputs.hostKey as string[])[0];
+      const pin = (byName("builder-ready").inputs.hostKeyPin as string[])[0];
       // The readiness output (the key as presented, without the pin's comment), not the pin itself.
       assert.equal(connection.hostKey, pin.split(" ").slice(0, 2).join(" "));
       assert.equal(connection.host, "10.0.0.4");
@@ -326,7 +326,7 @@ describe("VmWithReadySsh", () => {
         location: "westeurope",
         adminUsername: "azureuser",
         resourceGroupName: "shared-rg",
-        hostKey: "first-seen",
+        hostKeyTrust: "first-seen",
         ssh: { privateKey: user.private },
         network: {
           subnetId:
@@ -364,7 +364,7 @@ describe("VmWithReadySsh", () => {
         linuxConfiguration: { ssh: { publicKeys: { keyData: string }[] } };
       };
       assert.equal(os.customData, undefined);
-      assert.equal(byName("inner-ready").inputs.hostKey, undefined);
+      assert.equal(byName("inner-ready").inputs.hostKeyPin, undefined);
       assert.equal(
         os.linuxConfiguration.ssh.publicKeys[0].keyData,
         user.public.split(" ").slice(0, 2).join(" "),
@@ -398,7 +398,7 @@ describe("VmWithReadySsh", () => {
       vm = await build("probe", {
         location: "westeurope",
         adminUsername: "azureuser",
-        hostKey: "first-seen",
+        hostKeyTrust: "first-seen",
         ssh: { privateKey: user.private },
         readiness: { level: "banner", attemptTimeout: "20s", commandTimeout: undefined },
       });

@@ -140,8 +140,13 @@ describe("ssh-ready", () => {
       ],
       [
         "bad pin",
-        ["h", "-l", "u", "-i", userKey, "--host-key", "SHA256:short"],
-        /^ssh-ready: --host-key entry 1 is neither a SHA256: fingerprint nor an OpenSSH public key line: "SHA256:short"\n$/,
+        ["h", "-l", "u", "-i", userKey, "--host-key-pin", "SHA256:short"],
+        /^ssh-ready: --host-key-pin entry 1 is neither a SHA256: fingerprint nor an OpenSSH public key line: "SHA256:short"\n$/,
+      ],
+      [
+        "a flag of 0.1.0 under its new name",
+        ["h", "--host-key", "SHA256:short"],
+        /^ssh-ready: --host-key is now --host-key-pin \(since 0\.2\.0\)\n/,
       ],
     ];
     for (const [name, args, message, env] of cases) {
@@ -204,7 +209,7 @@ describe("ssh-ready", () => {
         String(ssh.port),
         "-i",
         userKey,
-        "--host-key",
+        "--host-key-pin",
         ssh.hostKeyPublic,
       ]);
       assert.equal(run.code, 0, run.stderr);
@@ -247,7 +252,7 @@ describe("ssh-ready", () => {
         "u",
         "-i",
         userKey,
-        "--host-key",
+        "--host-key-pin",
         ed25519().public,
       ]);
       assert.equal(run.code, 3);

@@ -1,114 +1,204 @@
-// This package as a dependency: packed, installed into a scratch project, used there under mocks; the
-// provider it serializes must require this package (not copy it) and run in the real provider host started
-// in the consumer's directory.
+// This package in a Pulumi project that has not installed @pulumi/azure-native: packed, installed from the
+// tarball, type-checked under Pulumi's default tsconfig and under node16, nodenext (CommonJS and ESM) and
+// bundler resolution, all strict with skipLibCheck off; then run under Pulumi's mocks and in the real provider
+// host started in the project's directory.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ed25519 } from "../support/keys";
+import { installedVersion, scratchProject, type ScratchProject } from "../support/consumer";
 import { OpenSshServer, opensshSkipReason } from "../../tools/simulator/openssh";
 import { ProviderHost } from "../support/provider-host";
 
-const root = resolve(__dirname, "../../..");
-const npm = (args: string[], cwd: string) =>
-  execFileSync("npm", args, {
-    cwd,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-    timeout: 300_000,
-  });
+/** Uses every entry point, with types that must resolve: a wrong level must be a type error. */
+const PROGRAM = `
+import * as pulumi from "@pulumi/pulumi";
+import { SshReadiness, VmWithReadySsh, waitForSsh, type Level, type SshReadinessArgs } from "vm-with-ready-ssh";
+import { SshNotReadyError, type WaitForSshOptions } from "vm-with-ready-ssh/readiness";
+import { SshReadiness as SshReadinessAgain } from "vm-with-ready-ssh/ssh-readiness";
+import { VmWithReadySsh as VmAgain } from "vm-with-ready-ssh/azure";
 
-const CONSUMER_PROGRAM = `
+const level: Level = "command";
+// @ts-expect-error: not a level; passes only when the package's types are really there
+const wrong: Level = "ready";
+export const options: WaitForSshOptions = { host: "127.0.0.1", timeout: "30s", level };
+const args: SshReadinessArgs = { host: pulumi.output("127.0.0.1"), timeout: "30s" };
+export const same = SshReadiness === SshReadinessAgain && VmWithReadySsh === VmAgain && wrong !== level;
+export function readiness(name: string): SshReadiness {
+  return new SshReadiness(name, args);
+}
+export function vm(name: string): VmWithReadySsh {
+  return new VmWithReadySsh(name, { location: "westeurope", adminUsername: "azureuser" });
+}
+export { waitForSsh, SshNotReadyError };
+`;
+
+const ESM_PROGRAM = `
+import { LEVELS, SshNotReadyError, waitForSsh } from "vm-with-ready-ssh/readiness";
+import { SshReadiness } from "vm-with-ready-ssh";
+process.stdout.write(JSON.stringify({
+  levels: LEVELS,
+  waitForSsh: typeof waitForSsh,
+  error: typeof SshNotReadyError,
+  resource: typeof SshReadiness,
+}));
+`;
+
+/** Pulumi's TypeScript template's tsconfig.json. */
+const PULUMI_DEFAULT = {
+  compilerOptions: {
+    strict: true,
+    outDir: "bin",
+    target: "es2020",
+    module: "commonjs",
+    moduleResolution: "node",
+    sourceMap: true,
+    experimentalDecorators: true,
+    pretty: true,
+    noFallthroughCasesInSwitch: true,
+    noImplicitReturns: true,
+    forceConsistentCasingInFileNames: true,
+  },
+  files: ["program.ts"],
+};
+
+const strict = (compilerOptions: object, files: string[]) => ({
+  compilerOptions: { strict: true, skipLibCheck: false, target: "es2022", ...compilerOptions },
+  files,
+});
+
+const RUN_UNDER_MOCKS = `
 const pulumi = require("@pulumi/pulumi");
 (async () => {
   let provider;
+  const types = [];
   await pulumi.runtime.setMocks({
     newResource: (args) => {
+      types.push(args.type);
       if (args.type.endsWith(":SshReadiness")) provider = args.inputs.__provider;
       return { id: args.name + "-id", state: args.inputs };
     },
     call: () => { throw new Error("not implemented"); },
   }, "consumer", "test");
-  const { SshReadiness } = require("vm-with-ready-ssh/ssh-readiness");
-  const ready = new SshReadiness("consumer-ready", { host: "127.0.0.1" });
+  const program = require("./bin/program.js");
+  const ready = program.readiness("consumer-ready");
   await new Promise((resolve) => ready.urn.apply(resolve));
-  process.stdout.write(JSON.stringify({ provider }));
+  let vmError;
+  try { program.vm("consumer-vm"); } catch (error) { vmError = error.message; }
+  process.stdout.write(JSON.stringify({ provider, types, same: program.same, vmError }));
 })().catch((error) => { console.error(error); process.exit(1); });
 `;
 
-describe("as a dependency of another project", () => {
-  const dir = mkdtempSync(join(tmpdir(), "ssh-ready-consumer-"));
-  let provider: string;
+describe("in a Pulumi project without @pulumi/azure-native", () => {
+  let project: ScratchProject;
+  let ran: { provider: string; types: string[]; same: boolean; vmError?: string };
 
-  before(() => {
-    const packed = JSON.parse(
-      npm(["pack", "--json", "--ignore-scripts", "--pack-destination", dir], root),
-    ) as {
-      filename: string;
-      files: { path: string }[];
-    }[];
-    const tarball = join(dir, packed[0].filename);
-    const { version: pulumiVersion } = JSON.parse(
-      readFileSync(join(root, "node_modules/@pulumi/pulumi/package.json"), "utf8"),
-    ) as { version: string };
-    writeFileSync(
-      join(dir, "package.json"),
+  before(async () => {
+    project = scratchProject("consumer", {
+      "@pulumi/pulumi": installedVersion("@pulumi/pulumi"),
+      typescript: installedVersion("typescript"),
+      "@types/node": installedVersion("@types/node"),
+    });
+    project.write("program.ts", PROGRAM);
+    project.write("esm.mts", ESM_PROGRAM);
+    project.write("tsconfig.json", JSON.stringify(PULUMI_DEFAULT));
+    project.write("run.js", RUN_UNDER_MOCKS);
+    await project.node(join(project.dir, "node_modules/typescript/bin/tsc"), [
+      "-p",
+      "tsconfig.json",
+    ]);
+    ran = JSON.parse(await project.node("run.js")) as typeof ran;
+  });
+  after(() => project.dispose());
+
+  it("publishes the compiled package with its sources, maps, types, CLI and license, and no tests", () => {
+    const files = project.files;
+    for (const file of [
+      "dist/components/index.js",
+      "dist/components/index.d.ts",
+      "bin/ssh-ready.js",
+    ])
+      assert.ok(files.includes(file), file);
+    for (const file of ["LICENSE", "README.md", "package.json", "components/index.ts"])
+      assert.ok(files.includes(file), file);
+    assert.deepEqual(
+      files.filter((f) => !/^(dist\/components\/|components\/|bin\/|docs\/)/.test(f)),
+      ["LICENSE", "README.md", "package.json"],
+    );
+    const dir = join(project.dir, "node_modules/vm-with-ready-ssh");
+    for (const map of files.filter((f) => f.endsWith(".js.map"))) {
+      const { sources } = JSON.parse(readFileSync(join(dir, map), "utf8")) as { sources: string[] };
+      for (const source of sources)
+        assert.ok(files.includes(join(map, "..", source)), `${map} maps to ${source}, not shipped`);
+    }
+    const license = readFileSync(join(dir, "LICENSE"), "utf8");
+    assert.match(license, /Apache License\s+Version 2\.0/);
+    assert.equal(
+      (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { license: string }).license,
+      "Apache-2.0",
+    );
+  });
+
+  it("type-checks under Pulumi's default tsconfig (commonjs, node resolution, no skipLibCheck)", async () => {
+    await project.typeCheck("tsconfig.json");
+  });
+
+  for (const [name, options, files] of [
+    ["node16", { module: "node16", moduleResolution: "node16" }, ["program.ts", "esm.mts"]],
+    ["nodenext", { module: "nodenext", moduleResolution: "nodenext" }, ["program.ts", "esm.mts"]],
+    ["bundler", { module: "esnext", moduleResolution: "bundler" }, ["program.ts"]],
+  ] as const) {
+    it(`type-checks with ${name} resolution, strict, skipLibCheck off`, async () => {
+      project.write(`tsconfig.${name}.json`, JSON.stringify(strict(options, [...files])));
+      await project.typeCheck(`tsconfig.${name}.json`);
+    });
+  }
+
+  it("loads from an ES module, every entry point with its named exports", async () => {
+    project.write(
+      "tsconfig.esm.json",
       JSON.stringify({
-        name: "consumer",
-        private: true,
-        dependencies: { "vm-with-ready-ssh": `file:${tarball}`, "@pulumi/pulumi": pulumiVersion },
+        ...strict({ module: "nodenext", moduleResolution: "nodenext", outDir: "esm" }, ["esm.mts"]),
       }),
     );
-    npm(["install", "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts"], dir);
-    writeFileSync(join(dir, "program.js"), CONSUMER_PROGRAM);
-    provider = (
-      JSON.parse(
-        execFileSync(process.execPath, ["program.js"], { cwd: dir, encoding: "utf8" }),
-      ) as { provider: string }
-    ).provider;
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
-
-  it("publishes the compiled components, their types and the CLI, and nothing else", () => {
-    const files = (
-      JSON.parse(npm(["pack", "--dry-run", "--json", "--ignore-scripts"], root)) as {
-        files: { path: string }[];
-      }[]
-    )[0].files.map((f) => f.path);
-    assert.ok(
-      files.includes("dist/components/index.js") && files.includes("dist/components/index.d.ts"),
-    );
-    assert.ok(
-      files.includes("bin/ssh-ready.js") &&
-        files.includes("package.json") &&
-        files.includes("README.md"),
-    );
-    assert.deepEqual(
-      files.filter(
-        (f) =>
-          !f.startsWith("dist/components/") &&
-          !["bin/ssh-ready.js", "package.json", "README.md"].includes(f),
-      ),
-      [],
-    );
-  });
-
-  it("serializes a provider that requires the installed package instead of copying its code", () => {
-    assert.match(provider, /require\("vm-with-ready-ssh\/dist\/components\/[\w/-]+\.js"\)/);
-    assert.doesNotMatch(provider, /sshd not listening yet/, "the engine's text is not copied in");
-  });
-
-  it("gives the consumer the ssh-ready command", () => {
-    const help = execFileSync(join(dir, "node_modules/.bin/ssh-ready"), ["--help"], {
-      encoding: "utf8",
+    await project.node(join(project.dir, "node_modules/typescript/bin/tsc"), [
+      "-p",
+      "tsconfig.esm.json",
+    ]);
+    assert.deepEqual(JSON.parse(await project.node("esm/esm.mjs")), {
+      levels: ["tcp", "banner", "auth", "command"],
+      waitForSsh: "function",
+      error: "function",
+      resource: "function",
     });
-    assert.match(help, /^Usage: ssh-ready/);
+  });
+
+  it("runs SshReadiness from the package root; every entry point is the same module", () => {
+    assert.equal(ran.same, true);
+    assert.ok(ran.types.some((t) => t.endsWith(":SshReadiness")));
+  });
+
+  it("says in one line what to install when VmWithReadySsh is used, before registering anything", () => {
+    assert.equal(
+      ran.vmError,
+      "VmWithReadySsh needs the @pulumi/azure-native package: install it in your Pulumi project with `npm install @pulumi/azure-native`",
+    );
+    assert.ok(!ran.types.some((t) => t.includes("VmWithReadySsh")), ran.types.join(", "));
+  });
+
+  it("stores a provider whose only require is the package's stable entry point", () => {
+    const requires = [...ran.provider.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+    assert.deepEqual([...new Set(requires)], ["vm-with-ready-ssh/dynamic-providers"]);
+    assert.doesNotMatch(
+      ran.provider,
+      /sshd not listening yet/,
+      "the engine's text is not copied in",
+    );
   });
 
   describe(
-    "the serialized provider in the provider host started in the consumer's directory",
+    "the stored provider in the provider host started in the project's directory",
     { skip: opensshSkipReason() },
     () => {
       let host: ProviderHost;
@@ -118,7 +208,7 @@ describe("as a dependency of another project", () => {
         sshd = new OpenSshServer();
         sshd.authorize(user.public);
         await sshd.start();
-        host = await ProviderHost.start(dir, "consumer");
+        host = await ProviderHost.start(project.dir, "consumer");
         await host.configure();
       });
       after(async () => {
@@ -126,9 +216,9 @@ describe("as a dependency of another project", () => {
         await sshd.dispose();
       });
 
-      it("creates: waits for the real sshd and reports its host key", async () => {
+      it("creates (waits for the real sshd), refreshes without probing and deletes", async () => {
         const created = await host.create("consumer-ready", {
-          __provider: provider,
+          __provider: ran.provider,
           label: "consumer-ready",
           host: "127.0.0.1",
           port: sshd.port,
@@ -138,6 +228,10 @@ describe("as a dependency of another project", () => {
         });
         assert.equal(created.properties.hostKey, sshd.hostKeyPublic);
         assert.ok(host.lines.some((l) => l.startsWith("[consumer-ready] ready at level auth")));
+        await sshd.stop();
+        const read = await host.read("consumer-ready", created.id, created.properties);
+        assert.equal(read.properties.hostKey, sshd.hostKeyPublic);
+        await host.delete("consumer-ready", created.id, created.properties);
       });
     },
   );

@@ -5,7 +5,8 @@ import { after, before, describe, it } from "node:test";
 import type { Connection } from "ssh2";
 import { runAttempt, type AttemptOutcome } from "../../components/readiness/attempt";
 import { fingerprintOf } from "../../components/readiness/host-key";
-import { resolveOptions, type WaitForSshOptions } from "../../components/readiness/options";
+import type { WaitForSshOptions } from "../../components/readiness/options";
+import { resolveOptions } from "../../components/readiness/resolve";
 import {
   closingServer,
   fullQueueServer,
@@ -28,7 +29,7 @@ function attempt(
   remainingMs = 10_000,
 ): Promise<AttemptOutcome> {
   return runAttempt(
-    resolveOptions({ host: "127.0.0.1", attemptTimeout: 500, ...options } as WaitForSshOptions),
+    resolveOptions({ host: "127.0.0.1", attemptTimeout: "500ms", ...options } as WaitForSshOptions),
     {
       remainingMs,
       now: () => performance.now(),
@@ -80,7 +81,7 @@ describe("one attempt, classified", () => {
   it("timeout: the listen queue is full, so the SYN goes unanswered", async () => {
     const server = await fullQueueServer();
     try {
-      const outcome = await attempt({ port: server.port, level: "tcp", attemptTimeout: 300 });
+      const outcome = await attempt({ port: server.port, level: "tcp", attemptTimeout: "300ms" });
       assert.equal(outcome.failure, "timeout");
       assert.equal(outcome.reached, "connect");
       assert.equal(outcome.detail, `no answer from 127.0.0.1:${server.port} within 300ms`);
@@ -96,7 +97,7 @@ describe("one attempt, classified", () => {
     }
     const script = `
       const { runAttempt } = require(${JSON.stringify(require.resolve("../../components/readiness/attempt"))});
-      const { resolveOptions } = require(${JSON.stringify(require.resolve("../../components/readiness/options"))});
+      const { resolveOptions } = require(${JSON.stringify(require.resolve("../../components/readiness/resolve"))});
       runAttempt(resolveOptions({ host: "127.0.0.1", port: 22, level: "tcp" }), {
         remainingMs: 2000,
         now: () => performance.now(),
@@ -151,7 +152,7 @@ describe("one attempt, classified", () => {
         const outcome = await attempt({
           port: silent.port,
           level,
-          attemptTimeout: 300,
+          attemptTimeout: "300ms",
           ...(level === "auth" ? login : {}),
         });
         assert.equal(outcome.failure, "no-banner");
@@ -190,7 +191,7 @@ describe("one attempt, classified", () => {
   it("handshake: the server stalls after its banner, and the attempt ends on its time limit", async () => {
     const server = await stallingServer();
     try {
-      const outcome = await attempt({ port: server.port, attemptTimeout: 300, ...login });
+      const outcome = await attempt({ port: server.port, attemptTimeout: "300ms", ...login });
       assert.equal(outcome.failure, "handshake");
       assert.equal(outcome.detail, "key exchange did not finish within 300ms");
       await allClosed(server);
@@ -225,7 +226,7 @@ describe("one attempt, classified", () => {
     const server = acceptingServer(() => ({ code: 0 }));
     const ssh = await ssh2Server({ onClient: server.onClient });
     try {
-      const outcome = await attempt({ port: ssh.port, ...login, hostKey: ed25519().public });
+      const outcome = await attempt({ port: ssh.port, ...login, hostKeyPin: ed25519().public });
       assert.equal(outcome.failure, "host-key-mismatch");
       assert.equal(outcome.fatal, true);
       assert.equal(server.authRequests(), 0);
@@ -249,7 +250,7 @@ describe("one attempt, classified", () => {
 
     it("auth: a pinned key is accepted and a session runs `true`", async () => {
       script = () => ({ code: 0 });
-      const outcome = await attempt({ port: ssh.port, ...login, hostKey: ssh.hostKeyPublic });
+      const outcome = await attempt({ port: ssh.port, ...login, hostKeyPin: ssh.hostKeyPublic });
       assert.equal(outcome.ok, true);
       assert.equal(outcome.reached, "auth");
       assert.equal(server.commands.at(-1), "true");
@@ -278,7 +279,7 @@ describe("one attempt, classified", () => {
         port: ssh.port,
         ...login,
         level: "command",
-        commandTimeout: 300,
+        commandTimeout: "300ms",
       });
       assert.equal(outcome.failure, "command-timeout");
       assert.equal(outcome.detail, "the command was still running after 300ms; last output: ...");

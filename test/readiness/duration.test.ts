@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { validateVmArgs } from "../../components/azure/validate";
+import { parseCommandLine } from "../../components/cli/args";
 import { run } from "../../components/cli/ssh-ready";
 import { systemClock } from "../../components/readiness/clock";
 import {
@@ -9,8 +10,8 @@ import {
   parseDuration,
   parseLimit,
 } from "../../components/readiness/duration";
-import { resolveOptions } from "../../components/readiness/options";
-import { checkInputs } from "../../components/ssh-readiness/inputs";
+import { resolveOptions } from "../../components/readiness/resolve";
+import { checkInputs, toWaitOptions } from "../../components/ssh-readiness/inputs";
 
 describe("parseDuration", () => {
   it("reads unit parts and their sums", () => {
@@ -22,10 +23,10 @@ describe("parseDuration", () => {
     assert.equal(parseDuration("1.5s", "t"), 1500);
   });
 
-  it("takes a bare number in the given unit", () => {
-    assert.equal(parseDuration("30", "t", "s"), 30_000);
-    assert.equal(parseDuration(250, "t", "ms"), 250);
-    assert.equal(parseDuration(2, "t", "s"), 2000);
+  it("takes a bare number, or a number alone in text, as seconds", () => {
+    assert.equal(parseDuration("30", "t"), 30_000);
+    assert.equal(parseDuration(0.25, "t"), 250);
+    assert.equal(parseDuration(2, "t"), 2000);
   });
 
   it("rejects negative durations with a RangeError naming the input", () => {
@@ -41,7 +42,7 @@ describe("parseDuration", () => {
 
   it("rejects unparsable text with a TypeError naming the input", () => {
     for (const text of ["", "ten minutes", "10x", "5s garbage", "m"]) {
-      assert.throws(() => parseDuration(text, "attemptTimeout", "s"), {
+      assert.throws(() => parseDuration(text, "attemptTimeout"), {
         name: "TypeError",
         message: `[attemptTimeout] is not a duration: "${text}" (write e.g. "90s", "10m", "1m30s" or a number of seconds)`,
       });
@@ -61,12 +62,12 @@ describe("formatDuration", () => {
 
 describe("time limits on every surface", () => {
   it("takes more than zero and at most 7 days, naming the limit otherwise", () => {
-    assert.equal(parseLimit("168h", "timeout", "s"), MAX_DURATION_MS);
-    assert.throws(() => parseLimit("168h1s", "timeout", "s"), {
+    assert.equal(parseLimit("168h", "timeout"), MAX_DURATION_MS);
+    assert.throws(() => parseLimit("168h1s", "timeout"), {
       name: "RangeError",
       message: '[timeout] must be at most 7 days (168h), got "168h1s"',
     });
-    assert.throws(() => parseLimit(0, "timeout", "s"), {
+    assert.throws(() => parseLimit(0, "timeout"), {
       name: "RangeError",
       message: "[timeout] must be longer than zero",
     });
@@ -74,12 +75,31 @@ describe("time limits on every surface", () => {
     assert.ok(MAX_DURATION_MS < 2 ** 31 - 1);
   });
 
+  it('reads a bare number as seconds on every surface: 30 is 30 s, and so is "30"', () => {
+    const timeoutMs = (options: Parameters<typeof resolveOptions>[0]) =>
+      resolveOptions(options).timeoutMs;
+    for (const value of [30, "30", "30s", "0.5m"]) {
+      assert.equal(timeoutMs({ host: "h", timeout: value }), 30_000, `waitForSsh ${value}`);
+      const cli = parseCommandLine(["h", "--timeout", String(value)], {}).request.options;
+      assert.equal(timeoutMs(cli), 30_000, `ssh-ready --timeout ${value}`);
+      assert.equal(timeoutMs(toWaitOptions({ host: "h", timeout: value })), 30_000, "SshReadiness");
+      // VmWithReadySsh checks readiness.timeout by the same rule and hands it to SshReadiness as given.
+      assert.doesNotThrow(() =>
+        validateVmArgs("vm", {
+          location: "westeurope",
+          adminUsername: "azureuser",
+          readiness: { timeout: value },
+        }),
+      );
+    }
+  });
+
   it("is the same rule for the library, the CLI, SshReadiness and VmWithReadySsh", async () => {
     assert.throws(() => resolveOptions({ host: "h", timeout: "700h" }), {
       message: '[timeout] must be at most 7 days (168h), got "700h"',
     });
-    assert.throws(() => resolveOptions({ host: "h", commandTimeout: 700 * 3_600_000 }), {
-      message: "[commandTimeout] must be at most 7 days (168h), got 2520000000ms",
+    assert.throws(() => resolveOptions({ host: "h", commandTimeout: 700 * 3600 }), {
+      message: "[commandTimeout] must be at most 7 days (168h), got 2520000 (seconds)",
     });
     const lines: string[] = [];
     const code = await run(["127.0.0.1", "--timeout", "700h", "--attempt-timeout", "600h"], {
@@ -111,7 +131,7 @@ describe("time limits on every surface", () => {
           adminUsername: "azureuser",
           readiness: { commandTimeout: 8 * 24 * 3600 },
         }),
-      { message: "[readiness.commandTimeout] must be at most 7 days (168h), got 691200s" },
+      { message: "[readiness.commandTimeout] must be at most 7 days (168h), got 691200 (seconds)" },
     );
   });
 });

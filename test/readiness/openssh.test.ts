@@ -149,12 +149,12 @@ describe("against OpenSSH sshd", { skip }, () => {
 
     it("accepts a pin given as the public key line or as its SHA256 fingerprint", async () => {
       assert.equal(
-        (await waitForSsh({ ...target(), hostKey: sshd.hostKeyPublic })).hostKey,
+        (await waitForSsh({ ...target(), hostKeyPin: sshd.hostKeyPublic })).hostKey,
         sshd.hostKeyPublic,
       );
       const fingerprint = sshKeygenFingerprint(sshd.hostKeyPublic);
       assert.equal(
-        (await waitForSsh({ ...target(), hostKey: [fingerprint] })).hostKeyFingerprint,
+        (await waitForSsh({ ...target(), hostKeyPin: [fingerprint] })).hostKeyFingerprint,
         fingerprint,
       );
     });
@@ -170,7 +170,7 @@ describe("against OpenSSH sshd", { skip }, () => {
           port: own.port,
           username: own.user,
           privateKey: user.private,
-          hostKey: ed25519().public,
+          hostKeyPin: ed25519().public,
         }).catch((e: unknown) => e);
         assert.ok(error instanceof HostKeyMismatchError);
         assert.equal(error.attempts, 1);
@@ -195,12 +195,12 @@ describe("against OpenSSH sshd", { skip }, () => {
           port: inner.port,
           username: inner.user,
           privateKey: user.private,
-          hostKey: inner.hostKeyPublic,
+          hostKeyPin: inner.hostKeyPublic,
           jumpHost: {
             host: "127.0.0.1",
             port: sshd.port,
             username: sshd.user,
-            hostKey: sshd.hostKeyPublic,
+            hostKeyPin: sshd.hostKeyPublic,
           },
         });
         assert.equal(result.hostKey, inner.hostKeyPublic);

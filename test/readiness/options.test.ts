@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { waitForSsh } from "../../components/readiness";
-import { resolveOptions, type WaitForSshOptions } from "../../components/readiness/options";
+import type { WaitForSshOptions } from "../../components/readiness/options";
+import { resolveOptions } from "../../components/readiness/resolve";
 import { silentServer, type Listening } from "../support/bad-servers";
 import { ed25519, rsa, sshKeygen } from "../support/keys";
 
@@ -125,23 +126,40 @@ describe("input validation", () => {
     await rejects(
       { timeout: "soon" },
       "TypeError",
-      '[timeout] is not a duration: "soon" (write e.g. "90s", "10m", "1m30s" or a number of milliseconds)',
+      '[timeout] is not a duration: "soon" (write e.g. "90s", "10m", "1m30s" or a number of seconds)',
     );
   });
 
   it("rejects a host key pin that is neither a fingerprint nor a key line", async () => {
     await rejects(
-      { username: "u", privateKey: user.private, hostKey: ["SHA256:abc"] },
+      { username: "u", privateKey: user.private, hostKeyPin: ["SHA256:abc"] },
       "TypeError",
-      '[hostKey] entry 1 is neither a SHA256: fingerprint nor an OpenSSH public key line: "SHA256:abc"',
+      '[hostKeyPin] entry 1 is neither a SHA256: fingerprint nor an OpenSSH public key line: "SHA256:abc"',
+    );
+  });
+
+  it("names the new option for a 0.1.0 name, rather than ignoring the value", async () => {
+    await rejects(
+      { username: "u", privateKey: user.private, hostKey: "SHA256:abc" } as never,
+      "TypeError",
+      "[hostKey] is now [hostKeyPin] (renamed in 0.2.0)",
+    );
+    await rejects(
+      {
+        username: "u",
+        privateKey: user.private,
+        jumpHost: { host: "b", username: "u", hostKey: "SHA256:abc" } as never,
+      },
+      "TypeError",
+      "[jumpHost.hostKey] is now [jumpHost.hostKeyPin] (renamed in 0.2.0)",
     );
   });
 
   it("rejects a pin at a level that never sees the host key", async () => {
     await rejects(
-      { level: "banner", hostKey: ed25519().public },
+      { level: "banner", hostKeyPin: ed25519().public },
       "TypeError",
-      '[hostKey] is checked during login: use level "auth" or "command", not "banner"',
+      '[hostKeyPin] is checked during login: use level "auth" or "command", not "banner"',
     );
   });
 

@@ -6,8 +6,9 @@ import type { FailureClass, Phase } from "../../components/readiness/classify";
 import { HostKeyMismatchError, SshNotReadyError } from "../../components/readiness/errors";
 import type { AttemptEvent } from "../../components/readiness/events";
 import { describeHostKey, type HostKeyInfo } from "../../components/readiness/host-key";
-import { resolveOptions, type WaitForSshOptions } from "../../components/readiness/options";
-import { MIN_ATTEMPT_MS, runWait } from "../../components/readiness/wait";
+import type { WaitForSshOptions } from "../../components/readiness/options";
+import { resolveOptions } from "../../components/readiness/resolve";
+import { MIN_ATTEMPT_MS, runWait } from "../../components/readiness/loop";
 import { FakeClock } from "../support/fake-clock";
 import { ed25519, sshKeygen } from "../support/keys";
 import { utils } from "ssh2";
@@ -111,7 +112,7 @@ describe("runWait", () => {
 
   it("never sleeps past the deadline and gives each attempt only the time left", async () => {
     const { promise, clock, contexts } = await waitWith(
-      { level: "banner", timeout: 2500 },
+      { level: "banner", timeout: "2500ms" },
       () => failed("reset", "banner"),
       { attemptMs: 100 },
     );
@@ -134,7 +135,7 @@ describe("runWait", () => {
     }
     const clock = new EarlyClock();
     const { promise, contexts } = await waitWith(
-      { level: "banner", timeout: 2500 },
+      { level: "banner", timeout: "2500ms" },
       () => failed("reset", "banner"),
       { attemptMs: 100, clock },
     );
@@ -229,7 +230,7 @@ describe("runWait", () => {
     const other = keyInfo(ed25519().public);
     const user = ed25519();
     const { promise, contexts } = await waitWith(
-      { level: "auth", username: "u", privateKey: user.private, hostKey: pinned.public },
+      { level: "auth", username: "u", privateKey: user.private, hostKeyPin: pinned.public },
       () =>
         failed("host-key-mismatch", "handshake", {
           fatal: true,
@@ -251,7 +252,7 @@ describe("runWait", () => {
     const pin = keyInfo(rsaHost.public).fingerprint;
     const user = ed25519();
     const { promise, contexts } = await waitWith(
-      { level: "auth", username: "u", privateKey: user.private, hostKey: pin },
+      { level: "auth", username: "u", privateKey: user.private, hostKeyPin: pin },
       (n, ctx) =>
         n === 1
           ? failed("host-key-mismatch", "handshake", {
@@ -277,7 +278,7 @@ describe("runWait", () => {
         level: "auth",
         username: "u",
         privateKey: user.private,
-        hostKey: keyInfo(ed25519().public).fingerprint,
+        hostKeyPin: keyInfo(ed25519().public).fingerprint,
       },
       (n) =>
         n === 1
@@ -310,14 +311,14 @@ describe("runWait", () => {
     assert.equal(result.knownHostsLine, `203.0.113.7 ${second.line}`);
     assert.deepEqual(result.warnings, [
       `the host key changed during the wait: ssh-ed25519 ${first.fingerprint} → ssh-ed25519 ${second.fingerprint}; ` +
-        "the last one is reported (expected when first boot regenerates keys; pin hostKey to rule out an impostor)",
+        "the last one is reported (expected when first boot regenerates keys; set hostKeyPin to rule out an impostor)",
     ]);
   });
 
   it("names the furthest phase reached in the message, not the last", async () => {
     const user = ed25519();
     const { promise } = await waitWith(
-      { level: "auth", username: "azureuser", privateKey: user.private, timeout: 5000 },
+      { level: "auth", username: "azureuser", privateKey: user.private, timeout: "5s" },
       (n) => (n % 2 ? failed("auth-rejected", "auth") : failed("refused", "connect")),
     );
     const error = await promise.catch((e: unknown) => e);
@@ -330,7 +331,7 @@ describe("runWait", () => {
   });
 
   it("leaves an attempt cut short by the deadline out of the counts and the last error", async () => {
-    const { promise, events } = await waitWith({ level: "banner", timeout: 3000 }, (n) =>
+    const { promise, events } = await waitWith({ level: "banner", timeout: "3s" }, (n) =>
       n < 3
         ? failed("reset", "banner", { detail: "connection closed before the SSH banner" })
         : failed("no-banner", "banner", {

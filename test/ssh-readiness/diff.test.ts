@@ -39,9 +39,12 @@ describe("diffReadiness with unknown inputs", () => {
       "host",
     ]);
     assert.deepEqual(
-      diffReadiness(olds, { ...inputs, triggers: [UNKNOWN], hostKey: "SHA256:" + "a".repeat(43) })
-        .replaces,
-      ["hostKey", "triggers"],
+      diffReadiness(olds, {
+        ...inputs,
+        triggers: [UNKNOWN],
+        hostKeyPin: "SHA256:" + "a".repeat(43),
+      }).replaces,
+      ["hostKeyPin", "triggers"],
     );
   });
 

@@ -76,10 +76,14 @@ describe("SshReadiness in the real provider host", { skip: opensshSkipReason() }
   });
 
   it("Check names each bad property", async () => {
-    const { failures } = await host.check(name, {}, { ...inputs, port: 0, hostKey: "not a key" });
+    const { failures } = await host.check(
+      name,
+      {},
+      { ...inputs, port: 0, hostKeyPin: "not a key" },
+    );
     assert.deepEqual(
       failures.map((f) => f.property),
-      ["port", "hostKey"],
+      ["port", "hostKeyPin"],
     );
     assert.equal(failures[0].reason, "[port] must be from 1 to 65535, got 0");
   });

@@ -1,27 +1,35 @@
-// The README's example, run under mocks: a remote.Command that depends on SshReadiness and pins the host key
-// from its output, so it runs only after sshd is really ready and only against the verified key.
+// The README's SshReadiness example, read from README.md, compiled as a user's program and run under Pulumi's
+// mocks: the remote.Command depends on the readiness resource and pins the host key it verified.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { SshReadiness } from "../../components";
 import { ed25519 } from "../support/keys";
-import { isSecret, value } from "../support/pulumi-mocks";
+import { isSecret } from "../support/pulumi-mocks";
+import { codeBlocks, compileBlocks } from "../support/doc-examples";
 
 const VERIFIED_KEY =
   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEKEYFORTESTSONLYnotarealkeyatallxxxxxx";
 
-describe("README: SshReadiness with a remote.Command", () => {
-  const registered: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
-  let ready: SshReadiness;
-  let provision: command.remote.Command;
+describe("README: SshReadiness with a remote.Command, as written there", () => {
+  const registered: pulumi.runtime.MockResourceArgs[] = [];
+  const privateKey = ed25519().private;
 
   before(async () => {
+    const [block] = codeBlocks("README.md").filter(
+      (b) => b.lang === "ts" && b.code.includes("new SshReadiness("),
+    );
+    assert.ok(block, "README.md has an SshReadiness example");
+    const [compiled] = compileBlocks([block]);
+    assert.deepEqual(compiled.errors, []);
+
+    let commandRegistered!: () => void;
+    const done = new Promise<void>((resolve) => (commandRegistered = resolve));
     await pulumi.runtime.setMocks(
       {
         newResource: (args) => {
           registered.push(args);
-          // What the provider's create would report: the key sshd presented.
+          if (args.type === "command:remote:Command") commandRegistered();
+          // What the provider's create reports: the key sshd presented.
           const state = args.type.endsWith(":SshReadiness")
             ? { ...args.inputs, hostKey: VERIFIED_KEY }
             : args.inputs;
@@ -31,61 +39,50 @@ describe("README: SshReadiness with a remote.Command", () => {
           throw new Error("not implemented");
         },
       },
-      "vm-with-ready-ssh",
+      "web",
       "test",
     );
-    // A key made now: the example's config secret.
-    const privateKey = pulumi.secret(ed25519().private);
-    const vm = { publicIpAddress: pulumi.output("20.1.2.3"), vmId: pulumi.output("0f4e…") };
-
-    // --- as in the README ---
-    ready = new SshReadiness("builder-ready", {
-      host: vm.publicIpAddress,
-      username: "azureuser",
-      privateKey,
-      level: "command", // key login works and cloud-init is done
-      timeout: "15m",
-      triggers: [vm.vmId], // a replaced VM is waited for again
-    });
-
-    provision = new command.remote.Command(
-      "provision",
-      {
-        connection: {
-          host: ready.host,
-          port: ready.port,
-          user: "azureuser",
-          privateKey,
-          hostKey: ready.hostKey.apply((key) => key!), // the key sshd presented during the wait
-        },
-        create: "sudo apt-get update && sudo apt-get install -y nginx",
-      },
-      { dependsOn: [ready] },
-    );
-    // --- end ---
-    await value(provision.urn);
+    // The stack's config, as `pulumi config set [--secret]` would give it.
+    pulumi.runtime.setAllConfig({ "web:vmAddress": "20.1.2.3", "web:sshPrivateKey": privateKey }, [
+      "web:sshPrivateKey",
+    ]);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the example, compiled at test time
+    require(compiled.js);
+    await done;
   });
 
-  it("registers the readiness resource and the command", () => {
+  it("registers the readiness resource, then the command", () => {
     assert.deepEqual(
       registered.map((r) => [r.type, r.name]),
       [
-        ["pulumi-nodejs:dynamic/ssh-readiness:SshReadiness", "builder-ready"],
+        ["pulumi-nodejs:dynamic/ssh-readiness:SshReadiness", "web-ready"],
         ["command:remote:Command", "provision"],
       ],
     );
+    const ready = registered[0].inputs;
+    assert.deepEqual(
+      [ready.host, ready.username, ready.level, ready.timeout],
+      ["20.1.2.3", "azureuser", "command", "15m"],
+    );
+    assert.ok(isSecret(ready.privateKey), "the key is stored as a secret");
   });
 
-  it("gives the command the host key the readiness resource verified, in a secret connection", async () => {
-    // @pulumi/command marks the whole connection secret, since it holds the key.
-    const { connection } = registered[1].inputs;
-    assert.ok(isSecret(connection));
-    const { hostKey, host, user, privateKey } = connection.value as Record<string, unknown>;
+  it("gives the command the host key the readiness resource verified, in a secret connection", () => {
+    const { connection } = registered[1].inputs as { connection: unknown };
+    assert.ok(
+      isSecret(connection),
+      "@pulumi/command keeps the connection secret: it holds the key",
+    );
+    const {
+      hostKey,
+      host,
+      user,
+      privateKey: key,
+    } = (connection as { value: Record<string, unknown> }).value;
     assert.deepEqual(
       { hostKey, host, user },
       { hostKey: VERIFIED_KEY, host: "20.1.2.3", user: "azureuser" },
     );
-    assert.match(String(privateKey), /^-----BEGIN OPENSSH PRIVATE KEY-----/);
-    assert.equal(await value(ready.hostKey), VERIFIED_KEY);
+    assert.equal(key, privateKey);
   });
 });

@@ -213,7 +213,7 @@ describe("SshReadiness", () => {
           [{ username: "other" }, ["username"]],
           [{ level: "command" }, ["level"]],
           [{ level: "command", command: "test -f /ready" }, ["level", "command"]],
-          [{ hostKey: sshd.hostKeyPublic }, ["hostKey"]],
+          [{ hostKeyPin: sshd.hostKeyPublic }, ["hostKeyPin"]],
           [{ privateKey: other.private, passphrase: undefined }, ["privateKey"]],
           [{ triggers: ["vm-id-2"] }, ["triggers"]],
           [{ jumpHost: { host: "127.0.0.1", username: "jump" } }, ["jumpHost"]],

@@ -227,8 +227,8 @@ describe("image stack on the second pulumi up", () => {
       for (const n of perBuild) assert.ok(!before.has(n), `${n} is new`);
       assert.ok(after.has(second.name("host-key-rsa")) && after.has(second.name("stamp")));
       assert.notEqual(
-        (second.run.byName(second.name("ready")).inputs.hostKey as string[])[0],
-        (first.run.byName(first.name("ready")).inputs.hostKey as string[])[0],
+        (second.run.byName(second.name("ready")).inputs.hostKeyPin as string[])[0],
+        (first.run.byName(first.name("ready")).inputs.hostKeyPin as string[])[0],
         "the new VM has new host keys",
       );
       // ... and the old chain is no longer in the program (Pulumi deletes it after the new one is up;

@@ -29,7 +29,7 @@ describe("local stack", () => {
   it("waits on loopback with the generated host key pinned, after the sshd command", () => {
     const ready = run.byName("local-ready").inputs;
     assert.deepEqual([ready.host, ready.port, ready.level], ["127.0.0.1", 22999, "auth"]);
-    assert.match(String(ready.hostKey), /^ssh-ed25519 /);
+    assert.match(String(ready.hostKeyPin), /^ssh-ed25519 /);
     assert.ok(
       run.registration("local-ready").dependencies.includes(run.registration("local-sshd").urn),
     );
@@ -69,7 +69,7 @@ describe("local stack", () => {
           port,
           username: user,
           privateKey: key.privateKey,
-          hostKey: hostKey.publicKey,
+          hostKeyPin: hostKey.publicKey,
           timeout: "30s",
           onAttempt: (e) => events.push(e.outcome),
         });

@@ -36,7 +36,7 @@ export async function mockState(
     case "pulumi-nodejs:dynamic/ssh-readiness:SshReadiness": {
       // What create reports: the key sshd presented (the first pinned key line, without its comment); at
       // levels that do not log in, no key.
-      const pins = [inputs.hostKey].flat().filter((k): k is string => typeof k === "string");
+      const pins = [inputs.hostKeyPin].flat().filter((k): k is string => typeof k === "string");
       const loggedIn =
         inputs.level === undefined || inputs.level === "auth" || inputs.level === "command";
       const presented = !loggedIn

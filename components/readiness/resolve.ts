@@ -1,0 +1,199 @@
+// The options of `waitForSsh` checked and completed: every input is checked, and named in the error, before
+// any network traffic. Internal: the resolved form holds parsed keys (ssh2 types).
+import type { LookupFunction } from "node:net";
+import type { ParsedKey } from "ssh2";
+import { parseLimit } from "./duration";
+import { shown } from "./printable";
+import { HostKeyPin, isValidHost } from "./host-key";
+import { parsePrivateKey } from "./keys";
+import { DEFAULT_SCHEDULE, type ScheduleOptions } from "./schedule";
+import {
+  CLOUD_INIT_COMMAND,
+  DEFAULT_ATTEMPT_TIMEOUT_MS,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_TIMEOUT_MS,
+  LEVELS,
+  type JumpHostOptions,
+  type Level,
+  type WaitForSshOptions,
+} from "./options";
+
+/**
+ * An option name of 0.1.0 that now means something else (`hostKey` names the key a server presents; the keys
+ * to accept are `hostKeyPin`): a TypeError naming both, never a value silently ignored.
+ */
+export function renamed(options: object, prefix: string, old: string, now: string): void {
+  if ((options as Record<string, unknown>)[old] !== undefined) {
+    throw new TypeError(`[${prefix}${old}] is now [${prefix}${now}] (renamed in 0.2.0)`);
+  }
+}
+
+export interface ResolvedJumpHost {
+  host: string;
+  port: number;
+  username: string;
+  key: ParsedKey;
+  pin?: HostKeyPin;
+}
+
+export interface ResolvedOptions {
+  host: string;
+  port: number;
+  username?: string;
+  key?: ParsedKey;
+  level: Level;
+  command: string;
+  isDefaultCommand: boolean;
+  pin?: HostKeyPin;
+  jumpHost?: ResolvedJumpHost;
+  timeoutMs: number;
+  attemptTimeoutMs: number;
+  commandTimeoutMs: number;
+  schedule: ScheduleOptions;
+  lookup?: LookupFunction;
+}
+
+export function checkHost(value: unknown, name: string): string {
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new TypeError(`[${name}] must be a host name or IP address`);
+  }
+  const host = value.trim().replace(/^\[(.*)\]$/, "$1");
+  if (!isValidHost(host))
+    throw new TypeError(`[${name}] is not a valid host name or IP address: "${shown(value)}"`);
+  return host;
+}
+
+export function checkPort(value: unknown, name: string): number {
+  if (value === undefined) return 22;
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(`[${name}] must be an integer from 1 to 65535`);
+  }
+  if (value < 1 || value > 65535) {
+    throw new RangeError(`[${name}] must be from 1 to 65535, got ${value}`);
+  }
+  return value;
+}
+
+export function checkUsername(value: unknown, name: string): string {
+  if (typeof value !== "string" || value === "")
+    throw new TypeError(`[${name}] must be a user name`);
+  if (/[\s@:]/.test(value)) throw new TypeError(`[${name}] must not contain spaces, "@" or ":"`);
+  return value;
+}
+
+export function positiveDuration(value: unknown, name: string, fallback: number): number {
+  return value === undefined ? fallback : parseLimit(value, name);
+}
+
+/** Validates and completes the options. Throws a TypeError or RangeError naming the option. */
+export function resolveOptions(options: WaitForSshOptions): ResolvedOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("waitForSsh needs an options object");
+  }
+  renamed(options, "", "hostKey", "hostKeyPin");
+  const host = checkHost(options.host, "host");
+  const port = checkPort(options.port, "port");
+  const key =
+    options.privateKey === undefined
+      ? undefined
+      : parsePrivateKey(options.privateKey, options.passphrase);
+  if (options.privateKey === undefined && options.passphrase !== undefined) {
+    throw new TypeError("[passphrase] is given without a [privateKey]");
+  }
+  const level = options.level ?? (key ? "auth" : "banner");
+  if (!LEVELS.includes(level)) {
+    throw new TypeError(`[level] must be one of ${LEVELS.join(", ")}, got "${shown(level)}"`);
+  }
+  const needsLogin = level === "auth" || level === "command";
+  if (needsLogin && !key) throw new TypeError(`[privateKey] is required for level "${level}"`);
+  const username =
+    options.username === undefined && !needsLogin
+      ? undefined
+      : checkUsername(options.username, "username");
+  if (options.command !== undefined) {
+    if (typeof options.command !== "string" || options.command.trim() === "") {
+      throw new TypeError("[command] must be a non-empty shell command");
+    }
+    if (level !== "command") throw new TypeError(`[command] needs level "command", not "${level}"`);
+  }
+  const pin =
+    options.hostKeyPin === undefined
+      ? undefined
+      : HostKeyPin.parse(options.hostKeyPin, "hostKeyPin");
+  if (pin && !needsLogin) {
+    throw new TypeError(
+      `[hostKeyPin] is checked during login: use level "auth" or "command", not "${level}"`,
+    );
+  }
+  const schedule = { ...DEFAULT_SCHEDULE, ...(options.schedule ?? {}) };
+  for (const [name, value] of Object.entries(schedule)) {
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+      throw new RangeError(`[schedule.${name}] must be a non-negative number`);
+    }
+  }
+  if (schedule.jitter > 1) throw new RangeError("[schedule.jitter] must be from 0 to 1");
+  if (options.lookup !== undefined && typeof options.lookup !== "function") {
+    throw new TypeError("[lookup] must be a function like dns.lookup");
+  }
+  return {
+    host,
+    port,
+    username,
+    key,
+    level,
+    command: options.command ?? CLOUD_INIT_COMMAND,
+    isDefaultCommand: options.command === undefined,
+    pin,
+    jumpHost:
+      options.jumpHost === undefined
+        ? undefined
+        : resolveJumpHost(options.jumpHost, options.privateKey, options.passphrase),
+    timeoutMs: positiveDuration(options.timeout, "timeout", DEFAULT_TIMEOUT_MS),
+    attemptTimeoutMs: positiveDuration(
+      options.attemptTimeout,
+      "attemptTimeout",
+      DEFAULT_ATTEMPT_TIMEOUT_MS,
+    ),
+    commandTimeoutMs: positiveDuration(
+      options.commandTimeout,
+      "commandTimeout",
+      DEFAULT_COMMAND_TIMEOUT_MS,
+    ),
+    schedule,
+    lookup: options.lookup,
+  };
+}
+
+/**
+ * Checks a jump host's options. Its key defaults to the target's (`targetKey`, with `targetPassphrase`).
+ * Shared with the Pulumi provider's diff, which records jump hosts by key fingerprint.
+ */
+export function resolveJumpHost(
+  jump: unknown,
+  targetKey: unknown,
+  targetPassphrase: unknown,
+): ResolvedJumpHost {
+  if (typeof jump !== "object" || jump === null)
+    throw new TypeError("[jumpHost] must be an object");
+  const options = jump as JumpHostOptions;
+  renamed(options, "jumpHost.", "hostKey", "hostKeyPin");
+  const ownKey = options.privateKey !== undefined;
+  const keyText = ownKey ? options.privateKey : targetKey;
+  if (keyText === undefined) {
+    throw new TypeError(
+      "[jumpHost.privateKey] is required (or give [privateKey] to use the same key)",
+    );
+  }
+  return {
+    host: checkHost(options.host, "jumpHost.host"),
+    port: checkPort(options.port, "jumpHost.port"),
+    username: checkUsername(options.username, "jumpHost.username"),
+    key: ownKey
+      ? parsePrivateKey(keyText, options.passphrase, "jumpHost.")
+      : parsePrivateKey(keyText, targetPassphrase),
+    pin:
+      options.hostKeyPin === undefined
+        ? undefined
+        : HostKeyPin.parse(options.hostKeyPin, "jumpHost.hostKeyPin"),
+  };
+}

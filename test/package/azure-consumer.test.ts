@@ -4,7 +4,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { installedVersion, scratchProject, type ScratchProject } from "../support/consumer";
+import {
+  PULUMI_TEMPLATE_TSCONFIG,
+  pulumiProjectDependencies,
+  scratchProject,
+  type ScratchProject,
+} from "../support/consumer";
 
 const PROGRAM = `
 import * as compute from "@pulumi/azure-native/compute";
@@ -44,29 +49,10 @@ describe("in a Pulumi project with @pulumi/azure-native", () => {
   let registered: { type: string; provider?: string }[];
 
   before(async () => {
-    project = scratchProject("azure-consumer", {
-      "@pulumi/pulumi": installedVersion("@pulumi/pulumi"),
-      "@pulumi/azure-native": installedVersion("@pulumi/azure-native"),
-      typescript: installedVersion("typescript"),
-      "@types/node": installedVersion("@types/node"),
-    });
+    project = scratchProject("azure-consumer", pulumiProjectDependencies("@pulumi/azure-native"));
     project.write("program.ts", PROGRAM);
     project.write("run.js", RUN_UNDER_MOCKS);
-    project.write(
-      "tsconfig.json",
-      JSON.stringify({
-        compilerOptions: {
-          strict: true,
-          outDir: "bin",
-          target: "es2020",
-          module: "commonjs",
-          moduleResolution: "node",
-          noImplicitReturns: true,
-          forceConsistentCasingInFileNames: true,
-        },
-        files: ["program.ts"],
-      }),
-    );
+    project.write("tsconfig.json", JSON.stringify(PULUMI_TEMPLATE_TSCONFIG));
     await project.node(join(project.dir, "node_modules/typescript/bin/tsc"), [
       "-p",
       "tsconfig.json",

@@ -7,7 +7,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ed25519 } from "../support/keys";
-import { installedVersion, scratchProject, type ScratchProject } from "../support/consumer";
+import {
+  PULUMI_TEMPLATE_TSCONFIG,
+  pulumiProjectDependencies,
+  scratchProject,
+  type ScratchProject,
+} from "../support/consumer";
 import { OpenSshServer, opensshSkipReason } from "../../tools/simulator/openssh";
 import { ProviderHost } from "../support/provider-host";
 
@@ -45,24 +50,6 @@ process.stdout.write(JSON.stringify({
 }));
 `;
 
-/** Pulumi's TypeScript template's tsconfig.json. */
-const PULUMI_DEFAULT = {
-  compilerOptions: {
-    strict: true,
-    outDir: "bin",
-    target: "es2020",
-    module: "commonjs",
-    moduleResolution: "node",
-    sourceMap: true,
-    experimentalDecorators: true,
-    pretty: true,
-    noFallthroughCasesInSwitch: true,
-    noImplicitReturns: true,
-    forceConsistentCasingInFileNames: true,
-  },
-  files: ["program.ts"],
-};
-
 const strict = (compilerOptions: object, files: string[]) => ({
   compilerOptions: { strict: true, skipLibCheck: false, target: "es2022", ...compilerOptions },
   files,
@@ -95,14 +82,10 @@ describe("in a Pulumi project without @pulumi/azure-native", () => {
   let ran: { provider: string; types: string[]; same: boolean; vmError?: string };
 
   before(async () => {
-    project = scratchProject("consumer", {
-      "@pulumi/pulumi": installedVersion("@pulumi/pulumi"),
-      typescript: installedVersion("typescript"),
-      "@types/node": installedVersion("@types/node"),
-    });
+    project = scratchProject("consumer", pulumiProjectDependencies());
     project.write("program.ts", PROGRAM);
     project.write("esm.mts", ESM_PROGRAM);
-    project.write("tsconfig.json", JSON.stringify(PULUMI_DEFAULT));
+    project.write("tsconfig.json", JSON.stringify(PULUMI_TEMPLATE_TSCONFIG));
     project.write("run.js", RUN_UNDER_MOCKS);
     await project.node(join(project.dir, "node_modules/typescript/bin/tsc"), [
       "-p",

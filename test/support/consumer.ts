@@ -106,3 +106,31 @@ export function scratchProject(
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/** Pulumi's TypeScript template's tsconfig.json (no skipLibCheck: the package's declarations are checked). */
+export const PULUMI_TEMPLATE_TSCONFIG = {
+  compilerOptions: {
+    strict: true,
+    outDir: "bin",
+    target: "es2020",
+    module: "commonjs",
+    moduleResolution: "node",
+    sourceMap: true,
+    experimentalDecorators: true,
+    pretty: true,
+    noFallthroughCasesInSwitch: true,
+    noImplicitReturns: true,
+    forceConsistentCasingInFileNames: true,
+  },
+  files: ["program.ts"],
+};
+
+/** What a TypeScript Pulumi project has, at the versions npm's cache holds; `extra` names more packages. */
+export function pulumiProjectDependencies(...extra: string[]): Record<string, string> {
+  return Object.fromEntries(
+    ["@pulumi/pulumi", "typescript", "@types/node", ...extra].map((name) => [
+      name,
+      installedVersion(name),
+    ]),
+  );
+}

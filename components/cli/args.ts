@@ -1,8 +1,9 @@
 // ssh-ready's command line: ssh's own flag letters, durations like "90s", and a one-line error naming the
 // flag for every bad input. Produces the engine's options; reads key files, but opens no connection.
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
-import { LEVELS, type Level, type WaitForSshOptions } from "../readiness";
+import type { Level, WaitForSshOptions } from "../readiness";
 import { parseLimit } from "../readiness/duration";
 import { MAX_KEY_BYTES } from "../readiness/keys";
 import { shown } from "../readiness/printable";
@@ -15,6 +16,8 @@ export class UsageError extends Error {
 }
 
 export const HELP = `Usage: ssh-ready [user@]host [options]
+       ssh-ready -h | --help
+       ssh-ready -V | --version
 
 Waits until the SSH server on host really answers, then exits 0. Each attempt is
 classified (connection refused, no answer, key not accepted, ...) and shown on
@@ -32,7 +35,8 @@ Levels (--level), weakest first:
 
 Options:
   -p, --port PORT           SSH port (default 22)
-  -l, --login USER          user to log in as (or write user@host)
+  -l, --login USER          user to log in as (or write user@host); default:
+                            the current user, as ssh does
   -i, --identity FILE       private key file (OpenSSH or PEM); a passphrase is
                             read from the SSH_READY_PASSPHRASE variable
       --level LEVEL         tcp, banner, auth or command (see above)
@@ -42,8 +46,9 @@ Options:
       --timeout DUR         give up after DUR (default 10m)
       --attempt-timeout DUR limit of each connect, banner and login (default 15s)
       --command-timeout DUR limit of one run of the command (default 5m)
-  -J, --jump USER@HOST[:PORT]
-                            reach host through this SSH jump host
+  -J, --jump [USER@]HOST[:PORT]
+                            reach host through this SSH jump host (an IPv6
+                            address with a port in brackets: [::1]:22)
       --jump-identity FILE  key for the jump host (default: the -i key)
       --jump-host-key-pin KEY
                             accept only this jump host key; repeatable
@@ -123,7 +128,8 @@ function splitUserHost(text: string, flag: string): { user?: string; host: strin
   let host = at >= 0 ? text.slice(at + 1) : text;
   let port: number | undefined;
   const bracketed = /^\[(.+)\](?::(.*))?$/.exec(host);
-  const hostPort = /^([^:]+):(.*)$/.exec(host);
+  // One colon: HOST:PORT. More: an IPv6 address, whose port must then be given in brackets ([::1]:22).
+  const hostPort = /^([^:]+):([^:]*)$/.exec(host);
   if (bracketed) {
     host = bracketed[1];
     if (bracketed[2] !== undefined) port = parsePort(bracketed[2], flag);
@@ -144,6 +150,46 @@ function parsePort(text: string, flag: string): number {
   return port;
 }
 
+const OPTIONS = {
+  port: { type: "string", short: "p" },
+  login: { type: "string", short: "l" },
+  identity: { type: "string", short: "i" },
+  level: { type: "string" },
+  command: { type: "string" },
+  "host-key-pin": { type: "string", multiple: true },
+  timeout: { type: "string" },
+  "attempt-timeout": { type: "string" },
+  "command-timeout": { type: "string" },
+  jump: { type: "string", short: "J" },
+  "jump-identity": { type: "string" },
+  "jump-host-key-pin": { type: "string", multiple: true },
+  json: { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const;
+
+/**
+ * `--timeout -5s` as `--timeout=-5s`: a value that starts with a dash would otherwise be taken for a flag, and the
+ * user would get a different message for the same mistake. Only values that look like a number are joined.
+ */
+function joinDashValues(argv: string[]): string[] {
+  const takesValue = new Map<string, string>();
+  for (const [name, option] of Object.entries(OPTIONS)) {
+    if (option.type !== "string") continue;
+    takesValue.set(`--${name}`, name);
+    if ("short" in option) takesValue.set(`-${option.short}`, name);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = takesValue.get(argv[i]);
+    if (name !== undefined && /^-\d/.test(argv[i + 1] ?? "")) {
+      out.push(`--${name}=${argv[++i]}`);
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
 /** Flags of 0.1.0 under their new names: `hostKey` now always means the key a server presents. */
 const RENAMED_FLAGS: Record<string, string> = {
   "--host-key": "--host-key-pin",
@@ -154,31 +200,15 @@ const RENAMED_FLAGS: Record<string, string> = {
 export function parseCommandLine(
   argv: string[],
   env: NodeJS.ProcessEnv,
+  currentUser: () => string = () => userInfo().username,
 ): { request: CliRequest; flags: FlagNames } {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: joinDashValues(argv),
       allowPositionals: true,
       strict: true,
-      options: {
-        port: { type: "string", short: "p" },
-        login: { type: "string", short: "l" },
-        identity: { type: "string", short: "i" },
-        level: { type: "string" },
-        command: { type: "string" },
-        "host-key-pin": { type: "string", multiple: true },
-        timeout: { type: "string" },
-        "attempt-timeout": { type: "string" },
-        "command-timeout": { type: "string" },
-        jump: { type: "string", short: "J" },
-        "jump-identity": { type: "string" },
-        "jump-host-key-pin": { type: "string", multiple: true },
-        json: { type: "boolean" },
-        quiet: { type: "boolean", short: "q" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean", short: "V" },
-      },
+      options: OPTIONS,
     });
   } catch (error) {
     const { code, message } = error as Error & { code?: string };
@@ -207,9 +237,6 @@ export function parseCommandLine(
   if (target.user !== undefined && v.login !== undefined && target.user !== v.login) {
     throw new UsageError(`user given twice: "${target.user}@" and -l ${v.login}`);
   }
-  if (v.level !== undefined && !LEVELS.includes(v.level as Level)) {
-    throw new UsageError(`--level must be one of ${LEVELS.join(", ")}, got "${shown(v.level)}"`);
-  }
   const flags: FlagNames = {
     host: "host",
     port: "-p",
@@ -236,7 +263,13 @@ export function parseCommandLine(
   const options: WaitForSshOptions = {
     host: target.host,
     port: v.port === undefined ? undefined : parsePort(v.port, "-p"),
-    username: v.login ?? target.user,
+    // As ssh: no -l and no user@ means the current user, for a login (a key given, or a login level).
+    username:
+      v.login ??
+      target.user ??
+      (v.identity !== undefined || v.level === "auth" || v.level === "command"
+        ? currentUser()
+        : undefined),
     privateKey: v.identity === undefined ? undefined : readKeyFile(v.identity, "-i"),
     passphrase: v.identity === undefined ? undefined : passphrase,
     level: v.level as Level | undefined,
@@ -248,12 +281,10 @@ export function parseCommandLine(
   };
   if (v.jump !== undefined) {
     const jump = splitUserHost(v.jump, "-J");
-    if (jump.user === undefined)
-      throw new UsageError(`-J ${v.jump}: give the jump host's user as USER@HOST`);
     options.jumpHost = {
       host: jump.host,
       port: jump.port,
-      username: jump.user,
+      username: jump.user ?? currentUser(),
       privateKey:
         v["jump-identity"] === undefined
           ? undefined
@@ -262,7 +293,7 @@ export function parseCommandLine(
       hostKeyPin: v["jump-host-key-pin"],
     };
   } else if (v["jump-identity"] !== undefined || v["jump-host-key-pin"] !== undefined) {
-    throw new UsageError("--jump-identity and --jump-host-key-pin need -J USER@HOST");
+    throw new UsageError("--jump-identity and --jump-host-key-pin need -J [USER@]HOST");
   }
   return { request: { ...base, options }, flags };
 }

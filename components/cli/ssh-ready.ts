@@ -1,6 +1,7 @@
 // The ssh-ready command: parse the command line, run the engine, print progress on stderr and the result on
 // stdout, exit 0 ready / 1 not ready / 2 bad input / 3 host key mismatch / 130 interrupted.
 import { formatDuration } from "../readiness/duration";
+import { endpoint } from "../readiness/host-key";
 import { ProgressPrinter, SshNotReadyError, waitForSsh, type SshReadyResult } from "../readiness";
 import { jsonSafe, printableLines } from "../readiness/printable";
 import { HELP, nameFlags, parseCommandLine, UsageError, type FlagNames } from "./args";
@@ -27,12 +28,13 @@ class Interrupted extends Error {}
 /** Runs ssh-ready with `argv` (without node and the script). Resolves with the exit code. */
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let flags: FlagNames = {};
-  let json = false;
+  // Known before parsing, so that a usage error is JSON too: every flag before a "--".
+  const end = argv.indexOf("--");
+  const json = argv.slice(0, end < 0 ? undefined : end).includes("--json");
   try {
     const parsed = parseCommandLine(argv, io.env);
     flags = parsed.flags;
     const { request } = parsed;
-    json = request.json;
     if (request.help) {
       io.stdout(HELP);
       return EXIT.ready;
@@ -71,10 +73,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return error.code === "HOST_KEY_MISMATCH" ? EXIT.hostKeyMismatch : EXIT.notReady;
     }
     if (error instanceof UsageError || error instanceof TypeError || error instanceof RangeError) {
+      // Every usage error ends the same way, whether the command line or the engine found it.
       const message = nameFlags(error.message, flags);
-      io.stderr(
-        `ssh-ready: ${printableLines(message)}\n${error instanceof UsageError ? "Try 'ssh-ready --help'.\n" : ""}`,
-      );
+      io.stderr(`ssh-ready: ${printableLines(message)}\nTry 'ssh-ready --help'.\n`);
       if (json) io.stdout(jsonLine({ error: { name: "UsageError", message } }));
       return EXIT.usage;
     }
@@ -90,7 +91,7 @@ function jsonLine(value: unknown): string {
 function formatResult(r: SshReadyResult): string {
   const who = r.username ? `${r.username}@` : "";
   const lines = [
-    `ready: ${who}${r.host}:${r.port} at level ${r.level} after ${formatDuration(r.waitedMs)} (${r.attempts} attempt${r.attempts === 1 ? "" : "s"})`,
+    `ready: ${who}${endpoint(r.host, r.port)} at level ${r.level} after ${formatDuration(r.waitedMs)} (${r.attempts} attempt${r.attempts === 1 ? "" : "s"})`,
   ];
   if (r.serverBanner) lines.push(`banner: ${r.serverBanner}`);
   if (r.hostKeyFingerprint)

@@ -101,7 +101,7 @@ export const CLASS_INFO: Record<FailureClass, ClassInfo> = {
   "command-failed": {
     label: "command failed",
     meaning: "logged in; the readiness command did not succeed yet",
-    hint: "login works but the readiness command did not succeed: see its output above",
+    hint: "login works but the readiness command did not succeed: see its last output below",
     costsServer: true,
   },
   "command-timeout": {

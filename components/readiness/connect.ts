@@ -5,7 +5,7 @@ import type { Duplex } from "node:stream";
 import type { Client, ClientChannel } from "ssh2";
 import { classifyForwardFailure, classifySocketError } from "./classify";
 import { formatDuration } from "./duration";
-import { HOST_KEY_TYPES, hostKeyAlgorithmsFor, type HostKeyInfo } from "./host-key";
+import { endpoint, HOST_KEY_TYPES, hostKeyAlgorithmsFor, type HostKeyInfo } from "./host-key";
 import type { ResolvedJumpHost } from "./resolve";
 import { ConnectionState, login } from "./session";
 import { AttemptFailure, Resources, step } from "./step";
@@ -31,7 +31,7 @@ export async function connectDirect(
       new AttemptFailure(
         "timeout",
         "connect",
-        `no answer from ${host}:${port} within ${formatDuration(timeoutMs)}`,
+        `no answer from ${endpoint(host, port)} within ${formatDuration(timeoutMs)}`,
         hop,
       ),
     (resolve, reject) => {
@@ -65,7 +65,7 @@ export class JumpSession {
   ) {}
 
   get label(): string {
-    return `${this.jump.username}@${this.jump.host}:${this.jump.port}`;
+    return `${this.jump.username}@${endpoint(this.jump.host, this.jump.port)}`;
   }
 
   /** Opens a TCP channel to host:port through the jump host. Jump host failures have hop "jump". */
@@ -84,7 +84,7 @@ export class JumpSession {
         new AttemptFailure(
           "timeout",
           "connect",
-          `the jump host did not connect to ${host}:${port} within ${formatDuration(ms)}`,
+          `the jump host did not connect to ${endpoint(host, port)} within ${formatDuration(ms)}`,
         ),
       (resolve, reject, settled) => {
         client.forwardOut("127.0.0.1", 0, host, port, (err, channel) => {

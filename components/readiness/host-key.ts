@@ -27,6 +27,11 @@ export function fingerprintOf(blob: Buffer): string {
 }
 
 /** A known_hosts line for the key: `host type key`, or `[host]:port type key` off port 22. */
+/** HOST:PORT as ssh writes it: an IPv6 address in brackets (`[::1]:22`), so the port cannot be misread. */
+export function endpoint(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
 export function knownHostsLine(host: string, port: number, key: HostKeyInfo): string {
   const name = port === 22 ? host : `[${host}]:${port}`;
   return `${name} ${key.line}`;

@@ -11,7 +11,13 @@ import {
   type SshNotReadyCode,
 } from "./errors";
 import type { AttemptEvent, CommandStartEvent, SshReadyResult } from "./events";
-import { HOST_KEY_TYPES, hostKeyAlgorithmsFor, knownHostsLine, type HostKeyInfo } from "./host-key";
+import {
+  endpoint,
+  HOST_KEY_TYPES,
+  hostKeyAlgorithmsFor,
+  knownHostsLine,
+  type HostKeyInfo,
+} from "./host-key";
 import type { ResolvedOptions } from "./resolve";
 import { RetrySchedule } from "./schedule";
 import type { AttemptFunction, AttemptOutcome } from "./attempt";
@@ -70,7 +76,7 @@ export async function runWait(
       const jumpMismatch = outcome.hop === "jump" ? outcome.mismatch : undefined;
       const presented = jumpMismatch?.presented ?? mismatched;
       const expected = jumpMismatch?.expected ?? opts.pin?.describe() ?? "";
-      const where = jumpMismatch ? `jump host ${jump?.label}` : `${opts.host}:${opts.port}`;
+      const where = jumpMismatch ? `jump host ${jump?.label}` : endpoint(opts.host, opts.port);
       return new HostKeyMismatchError(
         summarizeMismatch(where, presented, expected),
         details,

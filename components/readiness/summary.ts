@@ -3,7 +3,7 @@
 import { CLASS_INFO, type FailureClass, type Phase } from "./classify";
 import { formatDuration } from "./duration";
 import type { LastFailure } from "./errors";
-import type { HostKeyInfo } from "./host-key";
+import { endpoint, type HostKeyInfo } from "./host-key";
 import type { Level } from "./options";
 
 export interface SummaryInput {
@@ -28,9 +28,9 @@ export function formatCounts(counts: Partial<Record<FailureClass, number>>): str
 }
 
 function headline(s: SummaryInput): string {
-  const where = `${s.host}:${s.port}${s.jump ? ` (via ${s.jump})` : ""}`;
+  const where = `${endpoint(s.host, s.port)}${s.jump ? ` (via ${s.jump})` : ""}`;
   if (s.last.hop === "jump")
-    return `could not use jump host ${s.jump} to reach ${s.host}:${s.port}`;
+    return `could not use jump host ${s.jump} to reach ${endpoint(s.host, s.port)}`;
   switch (s.furthest) {
     case "connect":
       return `sshd on ${where} never answered`;
@@ -53,6 +53,7 @@ export function summarizeTimeout(s: SummaryInput): string {
     `${headline(s)}: ${formatCounts(s.counts)} over ${formatDuration(s.elapsedMs)} (${CLASS_INFO[s.last.class].hint}). Last error: ${s.last.detail}`,
   ];
   if (s.commandOutput) lines.push(`Last output of the readiness command:\n${s.commandOutput}`);
+  else if (s.last.class === "command-failed") lines.push("The readiness command printed nothing.");
   return lines.join("\n");
 }
 
@@ -73,7 +74,7 @@ export function summarizeMismatch(
 export function summarizeFatal(s: SummaryInput): string {
   if (s.last.class === "command-failed") {
     const lines = [
-      `cloud-init on ${s.host}:${s.port} failed (${s.last.detail}) after ${formatDuration(s.elapsedMs)}; waiting longer will not help. ` +
+      `cloud-init on ${endpoint(s.host, s.port)} failed (${s.last.detail}) after ${formatDuration(s.elapsedMs)}; waiting longer will not help. ` +
         "Check /var/log/cloud-init.log and /var/log/cloud-init-output.log on the VM, or its serial log (boot diagnostics).",
     ];
     if (s.commandOutput) lines.push(`Output of cloud-init status:\n${s.commandOutput}`);

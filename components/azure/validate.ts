@@ -5,8 +5,7 @@ import { isIP } from "node:net";
 import { utils } from "ssh2";
 import { parsePrivateKey, rsaBits } from "../readiness/keys";
 import { parseLimit } from "../readiness/duration";
-import { LEVELS } from "../readiness/options";
-import { checkHost, checkPort, checkUsername, renamed } from "../readiness/resolve";
+import { checkHost, checkLevel, checkPort, checkUsername, renamed } from "../readiness/resolve";
 import { fingerprintOf, HostKeyPin } from "../readiness/host-key";
 import { DEFAULTS, type ImageReference, type VmWithReadySshArgs } from "./args";
 import { checkCustomDataSize, longestKeyPair, vmUserData, type HostKeys } from "./cloud-init";
@@ -421,12 +420,7 @@ function checkSeconds(value: unknown, name: string): void {
 
 function checkReadinessArgs(args: VmWithReadySshArgs, pinned: boolean): void {
   const readiness = args.readiness ?? {};
-  const level = readiness.level ?? DEFAULTS.readinessLevel;
-  if (!LEVELS.includes(level)) {
-    throw new TypeError(
-      `[readiness.level] must be one of ${LEVELS.join(", ")}, got "${String(readiness.level)}"`,
-    );
-  }
+  const level = checkLevel(readiness.level ?? DEFAULTS.readinessLevel, "readiness.level");
   if (pinned && (level === "tcp" || level === "banner")) {
     throw new TypeError(
       `[readiness.level] "${level}" does not log in, so the VM's pinned host keys are never checked: use level "auth" or "command", or hostKeyTrust: "first-seen"`,

@@ -85,3 +85,9 @@ export const NO_CLOUD_INIT_MARKER = "ssh-ready: no cloud-init on this host";
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 15_000;
 export const DEFAULT_COMMAND_TIMEOUT_MS = 5 * 60_000;
+export const DEFAULT_PORT = 22;
+
+/** The level when none is given: `auth` with a key (it can log in), else `banner`. */
+export function defaultLevel(hasKey: boolean): Level {
+  return hasKey ? "auth" : "banner";
+}

@@ -11,7 +11,9 @@ import {
   CLOUD_INIT_COMMAND,
   DEFAULT_ATTEMPT_TIMEOUT_MS,
   DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_PORT,
   DEFAULT_TIMEOUT_MS,
+  defaultLevel,
   LEVELS,
   type JumpHostOptions,
   type Level,
@@ -64,7 +66,7 @@ export function checkHost(value: unknown, name: string): string {
 }
 
 export function checkPort(value: unknown, name: string): number {
-  if (value === undefined) return 22;
+  if (value === undefined) return DEFAULT_PORT;
   if (typeof value !== "number" || !Number.isInteger(value)) {
     throw new TypeError(`[${name}] must be an integer from 1 to 65535`);
   }
@@ -72,6 +74,14 @@ export function checkPort(value: unknown, name: string): number {
     throw new RangeError(`[${name}] must be from 1 to 65535, got ${value}`);
   }
   return value;
+}
+
+/** A readiness level, one of LEVELS: the one rule the engine, the CLI, SshReadiness and VmWithReadySsh use. */
+export function checkLevel(value: unknown, name: string): Level {
+  if (!LEVELS.includes(value as Level)) {
+    throw new TypeError(`[${name}] must be one of ${LEVELS.join(", ")}, got "${shown(value)}"`);
+  }
+  return value as Level;
 }
 
 export function checkUsername(value: unknown, name: string): string {
@@ -100,10 +110,7 @@ export function resolveOptions(options: WaitForSshOptions): ResolvedOptions {
   if (options.privateKey === undefined && options.passphrase !== undefined) {
     throw new TypeError("[passphrase] is given without a [privateKey]");
   }
-  const level = options.level ?? (key ? "auth" : "banner");
-  if (!LEVELS.includes(level)) {
-    throw new TypeError(`[level] must be one of ${LEVELS.join(", ")}, got "${shown(level)}"`);
-  }
+  const level = checkLevel(options.level ?? defaultLevel(key !== undefined), "level");
   const needsLogin = level === "auth" || level === "command";
   if (needsLogin && !key) throw new TypeError(`[privateKey] is required for level "${level}"`);
   const username =

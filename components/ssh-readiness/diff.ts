@@ -1,10 +1,11 @@
 // When a wait must be redone (replace) and when new inputs only change how the next wait would run (update).
 // Pulumi's replaceOnChanges has no effect on a dynamic resource with its own diff, so this computes `replaces`.
+import { DEFAULT_PORT, defaultLevel } from "../readiness/options";
 import {
   containsUnknown,
   keyFingerprint,
   pinList,
-  recordInputs,
+  recordOf,
   recordJumpHost,
   type ReadinessInputs,
   type RecordedInputs,
@@ -58,10 +59,11 @@ export interface ReadinessDiff {
 export function diffReadiness(olds: RecordedInputs, news: ReadinessInputs): ReadinessDiff {
   const replaces: string[] = [];
   const updates: string[] = [];
-  let recorded: RecordedInputs | undefined;
-  if (!containsUnknown(news)) {
+  // Check recorded known, valid inputs; unknown ones (preview) are compared property by property below.
+  let recorded: RecordedInputs | undefined = news.__recorded;
+  if (recorded === undefined && !containsUnknown(news)) {
     try {
-      recorded = recordInputs(news);
+      recorded = recordOf(news); // a direct call, without check
     } catch {
       // Invalid inputs fail in check; here they can only mean "different".
     }
@@ -93,14 +95,11 @@ function mayDiffer(
   try {
     switch (field) {
       case "port":
-        return !sameValue(olds.port, value ?? 22);
+        return !sameValue(olds.port, value ?? DEFAULT_PORT);
       case "hostKeyPin":
         return !sameValue(olds.hostKeyPin, pinList(news.hostKeyPin));
       case "level":
-        return !sameValue(
-          olds.level,
-          news.level ?? (news.privateKey !== undefined ? "auth" : "banner"),
-        );
+        return !sameValue(olds.level, news.level ?? defaultLevel(news.privateKey !== undefined));
       case "keyFingerprint":
         if (news.privateKey === undefined) return olds.keyFingerprint !== undefined;
         if (containsUnknown(news.passphrase)) return true;

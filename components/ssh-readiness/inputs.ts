@@ -5,9 +5,10 @@ import { UNKNOWN } from "../provider-code";
 import { parseLimit } from "../readiness/duration";
 import { fingerprintOf, HostKeyPin } from "../readiness/host-key";
 import { parsePrivateKey } from "../readiness/keys";
-import { LEVELS, type Level, type WaitForSshOptions } from "../readiness/options";
+import type { Level, WaitForSshOptions } from "../readiness/options";
 import {
   checkHost,
+  checkLevel,
   checkPort,
   checkUsername,
   renamed,
@@ -42,6 +43,11 @@ export interface ReadinessInputs {
   commandTimeout?: number | string;
   jumpHost?: JumpHostInputs;
   triggers?: unknown[];
+  /**
+   * Added by check when every input is known and valid: the inputs as recorded, resolved once, so diff,
+   * create and update use it as is and never parse a key again.
+   */
+  __recorded?: RecordedInputs;
 }
 
 /** The inputs as kept in the outputs: no secrets; keys by fingerprint. */
@@ -179,7 +185,19 @@ function collect(failures: Failure[], fallbackProperty: string, check: () => voi
  * property.
  */
 export function checkInputs(inputs: ReadinessInputs): Failure[] {
+  return checkAndRecord(inputs).failures;
+}
+
+/**
+ * `checkInputs`, and, when every input is known and valid, what create records of them: resolved once here
+ * (keys parsed, defaults applied by the engine), so diff compares records and never parses a key again.
+ */
+export function checkAndRecord(inputs: ReadinessInputs): {
+  failures: Failure[];
+  record?: RecordedInputs;
+} {
   const failures: Failure[] = [];
+  let record: RecordedInputs | undefined;
   const known = (value: unknown) => value !== undefined && !containsUnknown(value);
   if (!known(inputs.host)) {
     if (inputs.host === undefined)
@@ -188,12 +206,7 @@ export function checkInputs(inputs: ReadinessInputs): Failure[] {
   if (known(inputs.port)) collect(failures, "port", () => checkPort(inputs.port, "port"));
   if (known(inputs.username))
     collect(failures, "username", () => checkUsername(inputs.username, "username"));
-  if (known(inputs.level) && !LEVELS.includes(inputs.level as Level)) {
-    failures.push({
-      property: "level",
-      reason: `[level] must be one of ${LEVELS.join(", ")}, got "${String(inputs.level)}"`,
-    });
-  }
+  if (known(inputs.level)) collect(failures, "level", () => checkLevel(inputs.level, "level"));
   if (known(inputs.privateKey) && (inputs.passphrase === undefined || known(inputs.passphrase))) {
     collect(failures, "privateKey", () => parsePrivateKey(inputs.privateKey, inputs.passphrase));
   }
@@ -215,7 +228,12 @@ export function checkInputs(inputs: ReadinessInputs): Failure[] {
   }
   // The rules that combine inputs (level auth needs a key, jump host keys, …) need every input known.
   if (failures.length === 0 && !containsUnknown(inputs)) {
-    collect(failures, "host", () => recordInputs(inputs));
+    collect(failures, "host", () => (record = recordInputs(inputs)));
   }
-  return failures;
+  return { failures, record: failures.length === 0 ? record : undefined };
+}
+
+/** The record check made of these inputs; made now when check did not run (a direct call). */
+export function recordOf(inputs: ReadinessInputs): RecordedInputs {
+  return inputs.__recorded ?? recordInputs(inputs);
 }

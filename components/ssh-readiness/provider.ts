@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { formatDuration } from "../readiness/duration";
+import { endpoint } from "../readiness/host-key";
 import { checkHost } from "../readiness/resolve";
 import { printable, printableLines } from "../readiness/printable";
 import { ProgressPrinter } from "../readiness/progress";
@@ -12,8 +13,8 @@ import type { SshReadyResult } from "../readiness/events";
 import { codeChanged } from "../provider-code";
 import { diffReadiness } from "./diff";
 import {
-  checkInputs,
-  recordInputs,
+  checkAndRecord,
+  recordOf,
   toWaitOptions,
   type ReadinessInputs,
   type RecordedInputs,
@@ -41,7 +42,7 @@ const HEARTBEAT_MS = 30_000;
 async function wait(inputs: ReadinessInputs): Promise<SshReadyResult> {
   const options = toWaitOptions(inputs);
   // Checked before anything is printed: a key pasted into `host` must not reach the log.
-  checkHost(inputs.host, "host");
+  const host = checkHost(inputs.host, "host");
   const label = inputs.label ?? inputs.host;
   // Banners, warnings and command output come from the server: printed, never obeyed by the terminal.
   const say = (line: string) => console.log(printable(`[${label}] ${line}`));
@@ -49,7 +50,7 @@ async function wait(inputs: ReadinessInputs): Promise<SshReadyResult> {
   const started = performance.now();
   const heartbeat = setInterval(() => progress.heartbeat(performance.now() - started), 5000);
   heartbeat.unref();
-  say(`waiting for sshd on ${inputs.host}:${inputs.port ?? 22}`);
+  say(`waiting for sshd on ${endpoint(host, inputs.port ?? 22)}`);
   try {
     const result = await waitForSsh({
       ...options,
@@ -72,7 +73,7 @@ async function wait(inputs: ReadinessInputs): Promise<SshReadyResult> {
 
 function outputs(inputs: ReadinessInputs, result: SshReadyResult): ReadinessOutputs {
   const findings = Object.fromEntries(FINDINGS.map((key) => [key, result[key]])) as WaitFindings;
-  return { ...recordInputs(inputs), ...findings };
+  return { ...recordOf(inputs), ...findings };
 }
 
 /** Struct cannot carry `undefined`: drop those keys. */
@@ -83,7 +84,8 @@ function defined<T extends object>(value: T): T {
 export const sshReadinessProvider: dynamic.ResourceProvider<ReadinessInputs, ReadinessOutputs> = {
   /** Same rules and messages as the engine and the CLI; unknown values (preview) are accepted. */
   async check(_olds, news) {
-    return { inputs: news, failures: checkInputs(news) };
+    const { failures, record } = checkAndRecord(news);
+    return { inputs: record ? { ...news, __recorded: defined(record) } : news, failures };
   },
 
   /** Blocks until sshd is ready, or throws the engine's summary (per-class counts, last error, hints). */
@@ -100,7 +102,7 @@ export const sshReadinessProvider: dynamic.ResourceProvider<ReadinessInputs, Rea
 
   /** Only the timeouts, the label or the provider code changed: nothing to wait for again; the outputs stay. */
   async update(_id, olds, news) {
-    const { label, timeout, attemptTimeout, commandTimeout } = recordInputs(news);
+    const { label, timeout, attemptTimeout, commandTimeout } = recordOf(news);
     return { outs: defined({ ...olds, label, timeout, attemptTimeout, commandTimeout }) };
   },
 

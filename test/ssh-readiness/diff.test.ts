@@ -1,8 +1,14 @@
-// diffReadiness during preview, when some inputs are still unknown: replace exactly when it may be needed.
+// diffReadiness: during preview, when some inputs are still unknown, replace exactly when it may be needed;
+// after check, compare the record check made.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { diffReadiness } from "../../components/ssh-readiness/diff";
-import { recordInputs, UNKNOWN, type ReadinessInputs } from "../../components/ssh-readiness/inputs";
+import {
+  checkAndRecord,
+  recordInputs,
+  UNKNOWN,
+  type ReadinessInputs,
+} from "../../components/ssh-readiness/inputs";
 import { ed25519 } from "../support/keys";
 
 const key = ed25519();
@@ -59,5 +65,25 @@ describe("diffReadiness with unknown inputs", () => {
       diffReadiness(withJump, { ...inputs, triggers: [UNKNOWN], jumpHost: jump }).replaces,
       ["triggers"],
     );
+  });
+});
+
+describe("diffReadiness with known inputs, after check", () => {
+  it("compares check's record: the key is resolved once, at check, never again at diff", () => {
+    const { failures, record } = checkAndRecord(inputs);
+    assert.deepEqual(failures, []);
+    assert.deepEqual(record, olds);
+    // Were the key parsed again, this text would fail to parse and read as a new key (a replacement).
+    const checked = { ...inputs, privateKey: "not parsed at diff", __recorded: record };
+    assert.deepEqual(diffReadiness(olds, checked), { changes: false, replaces: [] });
+    const moved = checkAndRecord({ ...inputs, port: 2222 }).record;
+    assert.deepEqual(diffReadiness(olds, { ...inputs, port: 2222, __recorded: moved }).replaces, [
+      "port",
+    ]);
+  });
+
+  it("gives no record for inputs that are not all known, or not valid", () => {
+    assert.equal(checkAndRecord({ ...inputs, host: UNKNOWN }).record, undefined);
+    assert.equal(checkAndRecord({ ...inputs, port: 0 }).record, undefined);
   });
 });

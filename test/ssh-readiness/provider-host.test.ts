@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { SshReadiness } from "../../components/ssh-readiness";
+import { noSecretIn } from "../support/secrets";
 import { ed25519 } from "../support/keys";
 import { OpenSshServer, freePort, opensshSkipReason } from "../../tools/simulator/openssh";
 import { connectionsDuring, ssh2Server } from "../support/bad-servers";
@@ -13,13 +14,7 @@ import { installMocks, value } from "../support/pulumi-mocks";
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const PASSPHRASE = "correct-horse-battery";
 const user = ed25519(PASSPHRASE);
-const secretLines = user.private.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"));
-
-function assertNoSecret(text: string, where: string): void {
-  assert.ok(!text.includes(PASSPHRASE), `no passphrase in ${where}`);
-  for (const line of secretLines)
-    assert.ok(!text.includes(line), `no private key line in ${where}`);
-}
+const assertNoSecret = noSecretIn([PASSPHRASE], [user.private]);
 
 describe("SshReadiness in the real provider host", { skip: opensshSkipReason() }, () => {
   const name = "vm-ready";
@@ -69,10 +64,15 @@ describe("SshReadiness in the real provider host", { skip: opensshSkipReason() }
     await sshd.dispose();
   });
 
-  it("Check accepts valid inputs, keeping every key (so secrets stay secret)", async () => {
+  it("Check accepts valid inputs, keeping every key (so secrets stay secret), and records them once", async () => {
     const { inputs: checked, failures } = await host.check(name, {}, inputs);
     assert.deepEqual(failures, []);
-    assert.deepEqual(Object.keys(checked).sort(), Object.keys(inputs).sort());
+    assert.deepEqual(Object.keys(checked).sort(), [...Object.keys(inputs), "__recorded"].sort());
+    const record = checked.__recorded as Record<string, unknown>;
+    assert.match(String(record.keyFingerprint), /^SHA256:/);
+    assert.ok(!JSON.stringify(record).includes("PRIVATE KEY"), "the record holds no key");
+    const diff = await host.diff(name, "id", { ...record }, checked);
+    assert.equal(diff.changes, "DIFF_NONE", "the record compares equal to the outputs it becomes");
   });
 
   it("Check names each bad property", async () => {
@@ -156,8 +156,14 @@ describe("SshReadiness in the real provider host", { skip: opensshSkipReason() }
     assert.equal(properties.readyAt, created.properties.readyAt);
   });
 
-  it("Delete succeeds with nothing to do", async () => {
-    await host.delete(name, created.id, created.properties);
+  it("Delete succeeds with nothing to do: no connection to the host, nothing printed", async () => {
+    await sshd.stop();
+    const linesBefore = host.lines.length;
+    const connections = await connectionsDuring(sshd.port, () =>
+      host.delete(name, created.id, created.properties),
+    );
+    assert.equal(connections, 0);
+    assert.deepEqual(host.lines.slice(linesBefore), []);
   });
 
   it("Create fails with the engine's summary when sshd never comes", async () => {

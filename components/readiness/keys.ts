@@ -1,7 +1,9 @@
 // Reads the user's private key once, up front, so a bad key is a clear input error before any traffic,
 // and the attempts reuse the parsed key instead of the text (and never echo it).
 import { createPublicKey } from "node:crypto";
+import { inspect } from "node:util";
 import { utils, type ParsedKey } from "ssh2";
+import { fingerprintOf } from "./host-key";
 
 const MIN_RSA_BITS = 2048;
 /** A private key is a few KB (RSA 4096 in PEM: about 3.3 KB); more is not a key. */
@@ -115,7 +117,19 @@ export function parsePrivateKey(key: unknown, passphrase: unknown, prefix = ""):
       );
     }
   }
-  return first;
+  return unprintable(first);
+}
+
+/**
+ * A parsed key keeps its private half in symbol-keyed fields that `console.log` and `util.inspect` print.
+ * Printed or serialized, this key shows only its type and the public key's fingerprint.
+ */
+function unprintable(key: ParsedKey): ParsedKey {
+  const label = `[private ${key.type} key ${fingerprintOf(key.getPublicSSH())}]`;
+  for (const name of [inspect.custom, "toJSON"]) {
+    Object.defineProperty(key, name, { value: () => label, enumerable: false });
+  }
+  return key;
 }
 
 /** The modulus size of an RSA key, public or private. */

@@ -2,18 +2,20 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import type { Connection } from "ssh2";
 import { runAttempt, type AttemptOutcome } from "../../components/readiness/attempt";
 import { fingerprintOf } from "../../components/readiness/host-key";
 import type { WaitForSshOptions } from "../../components/readiness/options";
 import { resolveOptions } from "../../components/readiness/resolve";
 import {
+  acceptingServer,
   closingServer,
   fullQueueServer,
   httpServer,
   silentServer,
   ssh2Server,
   stallingServer,
+  type AcceptingSsh,
+  type CommandAnswer,
   type InProcessSsh,
   type Listening,
 } from "../support/bad-servers";
@@ -40,34 +42,6 @@ function attempt(
 async function allClosed(server: Listening): Promise<void> {
   for (let i = 0; i < 100 && server.open() > 0; i++) await new Promise((r) => setTimeout(r, 10));
   assert.equal(server.open(), 0, "every connection the attempt opened is closed");
-}
-
-/** An in-process sshd that accepts any key and answers exec requests with `answer(command)`. */
-function acceptingServer(
-  answer: (command: string) => { output?: string; code?: number; hang?: boolean },
-) {
-  let authRequests = 0;
-  const commands: string[] = [];
-  const onClient = (client: Connection) => {
-    client.on("authentication", (ctx) => {
-      authRequests += 1;
-      ctx.accept();
-    });
-    client.on("ready", () =>
-      client.on("session", (accept) =>
-        accept().on("exec", (acceptExec, _reject, info) => {
-          commands.push(info.command);
-          const stream = acceptExec();
-          const { output, code, hang } = answer(info.command);
-          if (output) stream.write(output);
-          if (hang) return;
-          stream.exit(code ?? 0);
-          stream.end();
-        }),
-      ),
-    );
-  };
-  return { onClient, authRequests: () => authRequests, commands };
 }
 
 describe("one attempt, classified", () => {
@@ -223,13 +197,12 @@ describe("one attempt, classified", () => {
   });
 
   it("host-key-mismatch: fails before any authentication is sent", async () => {
-    const server = acceptingServer(() => ({ code: 0 }));
-    const ssh = await ssh2Server({ onClient: server.onClient });
+    const ssh = await acceptingServer();
     try {
       const outcome = await attempt({ port: ssh.port, ...login, hostKeyPin: ed25519().public });
       assert.equal(outcome.failure, "host-key-mismatch");
       assert.equal(outcome.fatal, true);
-      assert.equal(server.authRequests(), 0);
+      assert.equal(ssh.authRequests(), 0);
       const presented = utils.parseKey(ssh.hostKeyPublic);
       assert.ok(!(presented instanceof Error));
       assert.equal(outcome.hostKey?.fingerprint, fingerprintOf(presented.getPublicSSH()));
@@ -240,11 +213,10 @@ describe("one attempt, classified", () => {
   });
 
   describe("commands", () => {
-    let ssh: InProcessSsh;
-    let script: (command: string) => { output?: string; code?: number; hang?: boolean };
-    const server = acceptingServer((command) => script(command));
+    let ssh: AcceptingSsh;
+    let script: (command: string) => CommandAnswer;
     before(async () => {
-      ssh = await ssh2Server({ onClient: server.onClient });
+      ssh = await acceptingServer({ answer: (command) => script(command) });
     });
     after(() => ssh.close());
 
@@ -253,7 +225,7 @@ describe("one attempt, classified", () => {
       const outcome = await attempt({ port: ssh.port, ...login, hostKeyPin: ssh.hostKeyPublic });
       assert.equal(outcome.ok, true);
       assert.equal(outcome.reached, "auth");
-      assert.equal(server.commands.at(-1), "true");
+      assert.equal(ssh.commands.at(-1), "true");
       await allClosed(ssh);
     });
 
@@ -319,7 +291,7 @@ describe("one attempt, classified", () => {
 
     it("confirms a long command's success with a fresh login", async () => {
       script = () => ({ code: 0 });
-      const before = server.commands.length;
+      const before = ssh.commands.length;
       const outcome = await attempt({
         port: ssh.port,
         ...login,
@@ -327,7 +299,7 @@ describe("one attempt, classified", () => {
         command: "sleep 1",
       });
       assert.equal(outcome.ok, true);
-      assert.deepEqual(server.commands.slice(before), ["sleep 1", "true"]);
+      assert.deepEqual(ssh.commands.slice(before), ["sleep 1", "true"]);
     });
   });
 });

@@ -339,7 +339,9 @@ describe("text from the server is data, not terminal commands", () => {
 
   it("is escaped in a banner the CLI prints, and only JSON-escaped with --json", async () => {
     // ssh2 takes any text in the identification's comment; so do some servers.
-    const server = await acceptingServer({ ident: "ok comment\x1b]0;owned\x07\x1b[2J" });
+    const server = await acceptingServer({
+      config: { ident: "ok comment\x1b]0;owned\x07\x1b[2J" },
+    });
     const key = join(mkdtempSync(join(tmpdir(), "evil-")), "key");
     writeFileSync(key, user.private, { mode: 0o600 });
     const args = ["127.0.0.1", "-p", String(server.port), "-l", "u", "-i", key, "--timeout", "5s"];

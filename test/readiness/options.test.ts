@@ -1,9 +1,13 @@
 // Bad input gets a clear error naming the option, before any network traffic.
 import assert from "node:assert/strict";
+import { format, inspect } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { waitForSsh } from "../../components/readiness";
 import type { WaitForSshOptions } from "../../components/readiness/options";
 import { resolveOptions } from "../../components/readiness/resolve";
+import { validateVmArgs } from "../../components/azure/validate";
+import { run } from "../../components/cli/ssh-ready";
+import { checkInputs } from "../../components/ssh-readiness/inputs";
 import { silentServer, type Listening } from "../support/bad-servers";
 import { ed25519, rsa, sshKeygen } from "../support/keys";
 
@@ -212,8 +216,58 @@ describe("accepted keys", () => {
     );
   });
 
-  it("keeps no key text in the resolved options", () => {
-    const opts = resolveOptions({ host: "h", username: "u", privateKey: user.private });
-    assert.ok(!JSON.stringify(opts).includes(user.private.split("\n")[1]));
+  it("prints no key material from the resolved options, however they are printed", () => {
+    const opts = resolveOptions({
+      host: "h",
+      username: "u",
+      privateKey: user.private,
+      jumpHost: { host: "b", username: "u" },
+    });
+    // The parsed key's private half, in the form it is held (PEM, in a symbol-keyed field).
+    const privateLines = opts
+      .key!.getPrivatePEM()
+      .split("\n")
+      .filter((l) => !l.startsWith("-----"));
+    const printed = [
+      inspect(opts, { depth: Infinity }),
+      inspect(opts, { depth: Infinity, showHidden: true }),
+      format("%o", opts),
+      JSON.stringify(opts),
+    ];
+    for (const text of printed) {
+      for (const line of privateLines) assert.ok(!text.includes(line), text);
+      assert.doesNotMatch(text, /PRIVATE KEY/);
+      assert.match(text, /\[private ssh-ed25519 key SHA256:[\w+/]+\]/);
+    }
+  });
+});
+
+describe("one level rule on every surface", () => {
+  it("refuses an unknown level with one message, naming each surface's own input", async () => {
+    const rule = (name: string) => `${name} must be one of tcp, banner, auth, command, got "ping"`;
+    assert.throws(() => resolveOptions({ host: "h", level: "ping" as never }), {
+      name: "TypeError",
+      message: rule("[level]"),
+    });
+    assert.deepEqual(checkInputs({ host: "h", level: "ping" as never }), [
+      { property: "level", reason: rule("[level]") },
+    ]);
+    assert.throws(
+      () =>
+        validateVmArgs("vm", {
+          location: "westeurope",
+          adminUsername: "azureuser",
+          readiness: { level: "ping" as never },
+        }),
+      { name: "TypeError", message: rule("[readiness.level]") },
+    );
+    let stderr = "";
+    const code = await run(["h", "--level", "ping"], {
+      stdout: () => undefined,
+      stderr: (t) => (stderr += t),
+      env: {},
+    });
+    assert.equal(code, 2);
+    assert.equal(stderr, `ssh-ready: ${rule("--level")}\nTry 'ssh-ready --help'.\n`);
   });
 });

@@ -6,6 +6,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { SshReadiness } from "../../components/ssh-readiness";
 import type { ReadinessInputs } from "../../components/ssh-readiness/inputs";
 import type { ReadinessOutputs } from "../../components/ssh-readiness/provider";
+import { noSecretIn } from "../support/secrets";
 import { ed25519 } from "../support/keys";
 import { connectionsDuring } from "../support/bad-servers";
 import { OpenSshServer, freePort, opensshSkipReason } from "../../tools/simulator/openssh";
@@ -20,16 +21,8 @@ const requireFromString = require("require-from-string") as (code: string) => {
 const PASSPHRASE = "correct-horse-battery";
 const user = ed25519(PASSPHRASE);
 const jumpKey = ed25519();
-/** Lines of both private keys that must never show up outside the secret inputs. */
-const secretLines = [user.private, jumpKey.private]
-  .flatMap((k) => k.split("\n"))
-  .filter((l) => l.length > 20 && !l.startsWith("-----"));
-
-function assertNoSecret(text: string, where: string): void {
-  assert.ok(!text.includes(PASSPHRASE), `no passphrase in ${where}`);
-  for (const line of secretLines)
-    assert.ok(!text.includes(line), `no private key line in ${where}`);
-}
+/** Neither private key nor the passphrase may show up outside the secret inputs. */
+const assertNoSecret = noSecretIn([PASSPHRASE], [user.private, jumpKey.private]);
 
 type Provider = Required<dynamic.ResourceProvider<ReadinessInputs, ReadinessOutputs>>;
 

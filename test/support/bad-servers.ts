@@ -130,23 +130,47 @@ export async function ssh2Server(
   return { ...tracked(server, await listen(server)), hostKeyPublic: hostKey.public };
 }
 
-/** ssh2's server accepting every key, where every command exits 0: a ready sshd. */
-export function acceptingServer(config: Partial<ServerConfig> = {}): Promise<InProcessSsh> {
-  return ssh2Server({
-    config,
+/** What the accepting server does with a command: print `output`, then exit `code` (0), or never end. */
+export type CommandAnswer = { output?: string; code?: number; hang?: boolean };
+
+export interface AcceptingSsh extends InProcessSsh {
+  /** Authentication requests received, over all connections. */
+  authRequests(): number;
+  /** The commands run, in order. */
+  commands: string[];
+}
+
+/**
+ * ssh2's server accepting every key: a ready sshd. Each command gets `answer(command)`; by default it exits 0.
+ */
+export async function acceptingServer(
+  options: { config?: Partial<ServerConfig>; answer?: (command: string) => CommandAnswer } = {},
+): Promise<AcceptingSsh> {
+  let authRequests = 0;
+  const commands: string[] = [];
+  const server = await ssh2Server({
+    config: options.config,
     onClient: (client) => {
-      client.on("authentication", (ctx) => ctx.accept());
+      client.on("authentication", (ctx) => {
+        authRequests += 1;
+        ctx.accept();
+      });
       client.on("ready", () =>
         client.on("session", (accept) =>
-          accept().on("exec", (acceptExec) => {
+          accept().on("exec", (acceptExec, _reject, info) => {
+            commands.push(info.command);
             const stream = acceptExec();
-            stream.exit(0);
+            const { output, code, hang } = options.answer?.(info.command) ?? {};
+            if (output) stream.write(output);
+            if (hang) return;
+            stream.exit(code ?? 0);
             stream.end();
           }),
         ),
       );
     },
   });
+  return { ...server, authRequests: () => authRequests, commands };
 }
 
 /**

@@ -30,6 +30,10 @@ export interface AttemptOutcome {
   exitCode?: number | null;
   output?: string;
   warnings: string[];
+  /** Times the key was offered on the connection (more than one: it was re-offered while held open). */
+  keyOffers?: number;
+  /** The server ended the connection at its MaxAuthTries. */
+  authLimitHit?: boolean;
 }
 
 export interface AttemptContext {
@@ -43,6 +47,10 @@ export interface AttemptContext {
   hostKeyAlgorithms?: string[];
   /** Called when the readiness command starts on the server (after login). */
   onCommandStart?: () => void;
+  /** Offers of the key on one connection (see Login.offers). Defaults to one. */
+  keyOffers?: { max: number; everyMs: number };
+  /** Stop once the key is accepted: no session. For the confirmation after a long command. */
+  loginOnly?: boolean;
 }
 
 /** A time limit that ends this close to the overall deadline was set by the deadline, not by attemptTimeout. */
@@ -77,12 +85,14 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
         key: opts.key!,
         pin: opts.pin,
         hostKeyAlgorithms: ctx.hostKeyAlgorithms,
+        offers: ctx.keyOffers,
       },
       state,
       phaseMs,
       ctx.signal,
       resources,
     );
+    if (ctx.loginOnly) return success("auth", "the key is accepted", state);
     const command = opts.level === "auth" ? "true" : opts.command;
     const commandMs =
       opts.level === "auth"
@@ -91,13 +101,20 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
     if (opts.level === "command") ctx.onCommandStart?.();
     const run = await runCommand(client, command, state, commandMs, ctx.signal, resources);
     const outcome = judgeCommand(opts, state, run.exitCode, run.output);
-    if (!outcome.ok || opts.level !== "command") return outcome;
+    if (!outcome.ok || opts.level !== "command" || doneWhenAsked(opts, run.output)) return outcome;
     // The command may have run for minutes on a connection opened before sshd was restarted (a restart keeps
     // running sessions), so a fresh login confirms sshd still answers, and tells the host key it presents now.
+    // Both are known once the key is accepted: no session is opened.
     resources.closeAll();
     const confirm = await runAttempt(
       { ...opts, level: "auth" },
-      { ...ctx, remainingMs: until - ctx.now(), onCommandStart: undefined },
+      {
+        ...ctx,
+        remainingMs: until - ctx.now(),
+        onCommandStart: undefined,
+        keyOffers: undefined,
+        loginOnly: true,
+      },
     );
     const hostKeysSeen = [...outcome.hostKeysSeen, ...confirm.hostKeysSeen];
     if (!confirm.ok)
@@ -125,11 +142,25 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
       hostKey: state.hostKey,
       hostKeysSeen: state.hostKey ? [state.hostKey] : [],
       warnings: [],
+      keyOffers: state.keyOffers,
+      authLimitHit: state.authLimitHit,
     };
   } finally {
     resources.closeAll();
   }
 };
+
+/**
+ * The default command found cloud-init already done: `cloud-init status --wait` prints a dot for each poll
+ * while cloud-init runs, so no dot before its status line means it did not wait. cloud-init restarts sshd (new
+ * host keys) before it is done, so that restart came before this login, and no confirming login is needed.
+ * A custom command, or a host without cloud-init, says nothing about restarts: those are always confirmed.
+ */
+function doneWhenAsked(opts: ResolvedOptions, output: string): boolean {
+  if (!opts.isDefaultCommand || output.includes(NO_CLOUD_INIT_MARKER)) return false;
+  const status = output.indexOf("status:");
+  return status >= 0 && !output.slice(0, status).includes(".");
+}
 
 /** A channel to the target through the jump host; an unexpected error there is the jump host's. */
 async function forwardThroughJump(

@@ -23,6 +23,15 @@ import { RetrySchedule } from "./schedule";
 import type { AttemptFunction, AttemptOutcome } from "./attempt";
 import { summarizeFatal, summarizeMismatch, summarizeTimeout, type SummaryInput } from "./summary";
 
+/**
+ * Offers of the key on one connection before it is closed: sshd counts each refusal toward MaxAuthTries (6 by
+ * default) and ends the connection at that count, logging "maximum authentication attempts exceeded". A server
+ * that does so at fewer is met with fewer from then on.
+ */
+export const KEY_OFFERS = 5;
+/** How long one connection keeps offering the key, in polite intervals. */
+const REOFFER_SPAN = 1.2;
+
 /** Less time than this left before the deadline is not worth an attempt: it could only be cut short. */
 export const MIN_ATTEMPT_MS = 50;
 
@@ -97,6 +106,13 @@ export async function runWait(
     );
   };
 
+  // Re-offering spreads over a little more than one polite interval (a hand loop's pause plus its login), so
+  // a connection held open and the next one pace no faster than a polite reconnect would.
+  let keyOffers = KEY_OFFERS;
+  const span = REOFFER_SPAN * opts.schedule.politeIntervalMs;
+  const offersOf = (max: number) =>
+    max > 1 ? { max, everyMs: Math.round(span / (max - 1)) } : undefined;
+
   try {
     for (;;) {
       attempts += 1;
@@ -107,6 +123,7 @@ export async function runWait(
         remainingMs: deadline - clock.now(),
         jump,
         hostKeyAlgorithms: hostKeyAlgorithmsFor(opts.pin, excludedKeyTypes),
+        keyOffers: offersOf(keyOffers),
         onCommandStart: () =>
           deps.onCommandStart?.({
             attempt: attempts,
@@ -177,7 +194,11 @@ export async function runWait(
         );
       }
 
-      const delay = schedule.next(failure, outcome.reached);
+      if (outcome.authLimitHit) keyOffers = Math.max(1, (outcome.keyOffers ?? 1) - 1);
+      let delay = schedule.next(failure, outcome.reached);
+      // A connection that kept re-offering the key was a polite wait itself: the next starts that much sooner.
+      if ((outcome.keyOffers ?? 0) > 1)
+        delay = Math.max(0, delay - (clock.now() - start - startedMs));
       const remaining = deadline - clock.now();
       if (remaining >= MIN_ATTEMPT_MS) event.nextDelayMs = Math.min(delay, remaining);
       deps.onAttempt?.(event);

@@ -1,7 +1,13 @@
 // The SSH part of an attempt over an already connected stream: read the server's banner, log in with ssh2
 // (verifying the host key before any authentication is sent), and run a command.
 import type { Duplex } from "node:stream";
-import { Client, type ClientChannel, type ParsedKey, type PublicKeyAuthMethod } from "ssh2";
+import {
+  Client,
+  type AuthHandlerMiddleware,
+  type ClientChannel,
+  type ParsedKey,
+  type PublicKeyAuthMethod,
+} from "ssh2";
 import { classifySocketError, type FailureClass, type Phase } from "./classify";
 import { formatDuration } from "./duration";
 import { describeHostKey, type HostKeyInfo, type HostKeyPin } from "./host-key";
@@ -16,6 +22,10 @@ export class ConnectionState {
   sawOther = false;
   hostKey?: HostKeyInfo;
   hostKeyRejected = false;
+  /** Times the key was offered on this connection (each one the server refuses counts toward MaxAuthTries). */
+  keyOffers = 0;
+  /** The server ended the connection for too many authentication failures (sshd's MaxAuthTries). */
+  authLimitHit = false;
 
   constructor(readonly hop: "target" | "jump") {}
 
@@ -138,7 +148,16 @@ export interface Login {
   pin?: HostKeyPin;
   /** Host key algorithms to offer, best first; undefined for ssh2's defaults. */
   hostKeyAlgorithms?: string[];
+  /**
+   * How often the key may be offered on this connection, and how far apart: sshd reads authorized_keys again
+   * at every request, so a key written while the connection is open is found without a new connection. Each
+   * refusal counts toward the server's MaxAuthTries. Defaults to once.
+   */
+  offers?: { max: number; everyMs: number };
 }
+
+/** sshd's words when it ends a connection at MaxAuthTries. */
+const AUTH_LIMIT = /too many authentication failures/i;
 
 /**
  * Logs in over `stream`. The banner wait and the key exchange + authentication each get `timeoutMs`.
@@ -176,13 +195,24 @@ export async function login(
     username: credentials.username,
     key: credentials.key,
   };
+  const offers = credentials.offers ?? { max: 1, everyMs: 0 };
+  // The key parsed up front is the one method; after a refusal it is offered again on this connection, a
+  // bounded number of times, unless the server no longer takes public keys.
+  const authHandler: AuthHandlerMiddleware = (authsLeft, _partialSuccess, next) => {
+    const refused = Array.isArray(authsLeft) && !authsLeft.includes("publickey");
+    if (state.keyOffers >= offers.max || refused) return next(false as never);
+    state.keyOffers += 1;
+    if (state.keyOffers === 1) return next(publicKeyAuth);
+    const timer = setTimeout(() => next(publicKeyAuth), offers.everyMs);
+    resources.add(() => clearTimeout(timer));
+  };
   let identSeen: () => void = () => undefined;
   tapIdent(stream, state, () => identSeen(), fail);
   client.connect({
     sock: stream,
     username: credentials.username,
-    // One publickey try with the key parsed up front: the key text is never handed around again.
-    authHandler: [publicKeyAuth],
+    // The key parsed up front: the key text is never handed around again.
+    authHandler,
     readyTimeout: 0,
     keepaliveInterval: 0,
     algorithms: credentials.hostKeyAlgorithms
@@ -238,7 +268,12 @@ function classifyClientError(
   }
   switch (err.level) {
     case "client-authentication":
-      return state.fail("auth-rejected", "the server rejected the key");
+      return state.fail(
+        "auth-rejected",
+        state.keyOffers > 1
+          ? `the server rejected the key, offered ${state.keyOffers} times on one connection`
+          : "the server rejected the key",
+      );
     case "client-socket": {
       const failure = classifySocketError(err as NodeJS.ErrnoException) ?? "reset";
       return failure === "reset" ? state.closed() : state.fail(failure, err.message);
@@ -252,6 +287,13 @@ function classifyClientError(
   }
   if (typeof err.code === "number") {
     // The server sent DISCONNECT.
+    if (state.reached === "auth" && AUTH_LIMIT.test(err.message)) {
+      state.authLimitHit = true;
+      return state.fail(
+        "auth-rejected",
+        `the server ended the connection after ${state.keyOffers} refusals of the key (its MaxAuthTries)`,
+      );
+    }
     return state.reached === "auth"
       ? state.fail("auth-rejected", `the server disconnected during authentication: ${err.message}`)
       : state.fail("handshake", `the server disconnected: ${err.message}`);

@@ -8,7 +8,8 @@ import { after, before, describe, it } from "node:test";
 import { VmWithReadySsh } from "../../components/azure";
 import type { VmWithReadySshArgs } from "../../components/azure/args";
 import { HostKeyMismatchError, waitForSsh } from "../../components/readiness";
-import { OpenSshServer, opensshSkipReason } from "../../tools/simulator/openssh";
+import { OpenSshServer } from "../../tools/simulator/openssh";
+import { opensshSkipReason } from "../support/openssh";
 import {
   cloudInitApply,
   cloudInitRead,

@@ -8,7 +8,8 @@ import { after, before, describe, it } from "node:test";
 import { acceptingServer, stallingServer, type InProcessSsh } from "../support/bad-servers";
 import { BootSimulator } from "../../tools/simulator/boot-simulator";
 import { ed25519 } from "../support/keys";
-import { freePort, opensshSkipReason } from "../../tools/simulator/openssh";
+import { freePort } from "../../tools/simulator/openssh";
+import { opensshSkipReason } from "../support/openssh";
 
 const root = resolve(__dirname, "../../..");
 const bin = join(root, "bin", "ssh-ready.js");

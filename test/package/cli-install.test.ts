@@ -2,7 +2,7 @@
 // (the ways the README documents), they run with no Pulumi package on disk.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -68,6 +68,27 @@ waitForSsh({ host: "127.0.0.1", port: Number(process.argv[2]), level: "tcp", tim
     );
     assert.equal(existsSync(join(prefix, "lib/node_modules/@pulumi")), false);
     const { stdout } = await run(join(prefix, "bin/ssh-ready"), [
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "--level",
+      "tcp",
+      "--timeout",
+      "10s",
+      "--json",
+    ]);
+    assert.equal((JSON.parse(stdout) as { level: string }).level, "tcp");
+  });
+
+  it("installs from a git URL into a project (npm builds it from source on install), and waits", async () => {
+    // What the README documents for git; npm clones the repository's HEAD (the commit, not this work tree),
+    // installs its dev dependencies from the cache, builds and packs it.
+    const dir = join(project.dir, "from-git");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "from-git", private: true }));
+    npm(["install", "--offline", "--no-audit", "--no-fund", `git+file://${REPO}`], dir);
+    assert.equal(existsSync(join(dir, "node_modules/@pulumi")), false);
+    const { stdout } = await run(join(dir, "node_modules/.bin/ssh-ready"), [
       "127.0.0.1",
       "-p",
       String(port),

@@ -13,7 +13,8 @@ import {
   scratchProject,
   type ScratchProject,
 } from "../support/consumer";
-import { OpenSshServer, opensshSkipReason } from "../../tools/simulator/openssh";
+import { OpenSshServer } from "../../tools/simulator/openssh";
+import { opensshSkipReason } from "../support/openssh";
 import { ProviderHost } from "../support/provider-host";
 
 /** Uses every entry point, with types that must resolve: a wrong level must be a type error. */

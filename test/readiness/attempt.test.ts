@@ -289,9 +289,32 @@ describe("one attempt, classified", () => {
       ]);
     });
 
-    it("confirms a long command's success with a fresh login", async () => {
+    it("needs no confirming login when cloud-init was already done (no wait dots), one when it waited", async () => {
+      const run = async (output: string) => {
+        script = (command) => (command === "true" ? { code: 0 } : { output, code: 0 });
+        const connectionsBefore = ssh.connections();
+        const outcome = await attempt({ port: ssh.port, ...login, level: "command" });
+        assert.equal(outcome.ok, true);
+        return ssh.connections() - connectionsBefore;
+      };
+      assert.equal(await run("\nstatus: done\n"), 1, "done when asked: its restarts came before");
+      assert.equal(
+        await run("....\nstatus: done\n"),
+        2,
+        "it waited: sshd may have restarted since",
+      );
+      assert.equal(
+        await run("ssh-ready: no cloud-init on this host\n"),
+        2,
+        "no cloud-init: nothing is known about restarts",
+      );
+      await allClosed(ssh);
+    });
+
+    it("confirms a long command's success with a fresh login, and no session on it", async () => {
       script = () => ({ code: 0 });
       const before = ssh.commands.length;
+      const connectionsBefore = ssh.connections();
       const outcome = await attempt({
         port: ssh.port,
         ...login,
@@ -299,7 +322,13 @@ describe("one attempt, classified", () => {
         command: "sleep 1",
       });
       assert.equal(outcome.ok, true);
-      assert.deepEqual(ssh.commands.slice(before), ["sleep 1", "true"]);
+      assert.equal(
+        ssh.connections() - connectionsBefore,
+        2,
+        "the command's login, then a fresh one",
+      );
+      assert.deepEqual(ssh.commands.slice(before), ["sleep 1"], "the confirmation runs nothing");
+      await allClosed(ssh);
     });
   });
 });

@@ -17,7 +17,8 @@ import {
 import { run } from "../../components/cli/ssh-ready";
 import { ProgressPrinter } from "../../components/readiness/progress";
 import { sshReadinessProvider } from "../../components/ssh-readiness/provider";
-import { OpenSshServer, opensshSkipReason } from "../../tools/simulator/openssh";
+import { OpenSshServer } from "../../tools/simulator/openssh";
+import { opensshSkipReason } from "../support/openssh";
 import { acceptingServer, ssh2Server, type Listening } from "../support/bad-servers";
 import { ed25519 } from "../support/keys";
 

@@ -63,7 +63,7 @@ describe("waitForSsh", () => {
         assert.ok(!everything.includes(line), "no line of the private key");
       }
       const counted = events.filter((e) => !e.cutByDeadline);
-      assert.ok(counted.length >= 2 && counted.every((e) => e.outcome === "auth-rejected"));
+      assert.ok(counted.length >= 1 && counted.every((e) => e.outcome === "auth-rejected"));
     } finally {
       await server.close();
     }

@@ -9,7 +9,8 @@ import type { ReadinessOutputs } from "../../components/ssh-readiness/provider";
 import { noSecretIn } from "../support/secrets";
 import { ed25519 } from "../support/keys";
 import { connectionsDuring } from "../support/bad-servers";
-import { OpenSshServer, freePort, opensshSkipReason } from "../../tools/simulator/openssh";
+import { OpenSshServer, freePort } from "../../tools/simulator/openssh";
+import { opensshSkipReason } from "../support/openssh";
 import { installMocks, isSecret, value, type Registered } from "../support/pulumi-mocks";
 
 // The provider host loads `__provider` with this package: so do we.

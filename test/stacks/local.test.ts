@@ -10,7 +10,8 @@ import { before, describe, it } from "node:test";
 import { generateEd25519 } from "../../components/azure/key-generation";
 import { waitForSsh } from "../../components/readiness";
 import { localProgram, START_SSHD, STOP_SSHD } from "../../stacks/local";
-import { freePort, opensshSkipReason } from "../../tools/simulator/openssh";
+import { freePort } from "../../tools/simulator/openssh";
+import { opensshSkipReason } from "../support/openssh";
 import { mockStack, settle, type StackRun } from "../support/stack-mocks";
 
 describe("local stack", () => {

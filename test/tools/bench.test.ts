@@ -21,7 +21,7 @@ describe("the benchmark", () => {
     assert.equal(run.status, 0, run.stdout + run.stderr);
     assert.match(
       run.stdout,
-      /\| scenario \| waiter \| latency median \| latency p95 \| false-ready \| sshd connections \|/,
+      /\| scenario \| waiter \| latency median \| latency p95 \| false-ready \| sshd connections \| MaxAuthTries hits \|/,
     );
     assert.match(run.stdout, /\nTargets:\n/);
     const report = JSON.parse(readFileSync(join(cwd, "bench-results.json"), "utf8")) as {

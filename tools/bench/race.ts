@@ -33,6 +33,8 @@ export interface TrialResult {
   falseReady: boolean;
   /** Connections the VM's sshd saw before the waiter said ready. */
   connections: number;
+  /** Connections sshd ended at MaxAuthTries during the wait. */
+  authLimitHits: number;
   /**
    * ssh-ready only: half the pause before its successful attempt plus that attempt's duration (one
    * handshake): the latency to expect from the retry pace it kept when the server became ready.
@@ -197,7 +199,13 @@ export async function trial(
       // sshd logs each connection a moment after it; count when the log has caught up, less the next step's.
       await sleep(200);
       const connections = vms[i].connections() - next.connections;
-      return { readyAt, connections, falseReady: next.failed, paceMs };
+      return {
+        readyAt,
+        connections,
+        authLimitHits: vms[i].authLimitHits(),
+        falseReady: next.failed,
+        paceMs,
+      };
     });
     const [trulyReady, outcomes] = await Promise.all([Promise.all(bootsDone), Promise.all(waits)]);
     return outcomes.map((o, i) => ({
@@ -206,6 +214,7 @@ export async function trial(
       latencyMs: Math.round(o.readyAt - trulyReady[i]),
       falseReady: o.falseReady,
       connections: o.connections,
+      authLimitHits: o.authLimitHits,
       paceMs: o.paceMs === undefined ? undefined : Math.round(o.paceMs),
     }));
   } finally {

@@ -93,6 +93,10 @@ export class BootSimulator {
     return this.server.connections();
   }
 
+  authLimitHits(): number {
+    return this.server.authLimitHits();
+  }
+
   finishCloudInit(result: CloudInitResult = 0): void {
     const temp = join(this.stateDir, "result.tmp");
     writeFileSync(temp, `${result}\n`);

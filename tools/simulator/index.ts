@@ -17,6 +17,8 @@ export interface SimulatedVm {
   finishCloudInit(result?: CloudInitResult): void;
   /** Connections the VM's sshd accepted so far. */
   connections(): number;
+  /** Connections sshd ended at MaxAuthTries ("maximum authentication attempts exceeded", which fail2ban counts). */
+  authLimitHits(): number;
   dispose(): Promise<void>;
 }
 

@@ -2,35 +2,13 @@
 // host key and authorized_keys in a temp dir. Start, stop, restart with a new host key, authorize keys: a VM's
 // boot in small.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 
 export const SSHD = "/usr/sbin/sshd";
 const TEST_USER = "ssh-ready-test";
-
-/**
- * Whether OpenSSH tests can run. On a developer machine without sshd they are skipped with a loud notice;
- * under CI (CI=true) a missing sshd is a failure, never a skip.
- */
-export function opensshSkipReason(): string | false {
-  if (existsSync(SSHD)) return false;
-  if (process.env.CI === "true") {
-    throw new Error(`${SSHD} is missing: CI must install openssh-server (.ci/run does)`);
-  }
-  const notice = `SKIPPED: ${SSHD} not found; install openssh-server to run the OpenSSH tests`;
-  process.stderr.write(`\n*** ${notice} ***\n\n`);
-  return notice;
-}
 
 /** The user tests log in as: a plain, unlocked user when we are root (root's shell start-up is slow), else us. */
 export function loginUser(): string {
@@ -196,6 +174,12 @@ export class OpenSshServer {
   /** Connections sshd accepted so far (its log's "Connection from" lines). */
   connections(): number {
     return this.log.filter((line) => line.startsWith("Connection from")).length;
+  }
+
+  /** Connections sshd ended at MaxAuthTries: its "maximum authentication attempts exceeded" lines. */
+  authLimitHits(): number {
+    return this.log.filter((line) => line.startsWith("maximum authentication attempts exceeded"))
+      .length;
   }
 
   async dispose(): Promise<void> {

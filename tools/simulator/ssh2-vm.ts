@@ -6,6 +6,9 @@ import { generateEd25519 } from "../../components/azure/key-generation";
 import type { BootPhase, CloudInitResult } from "./boot-simulator";
 import { freePort } from "./openssh";
 
+/** sshd's default MaxAuthTries. */
+const MAX_AUTH_TRIES = 6;
+
 export class Ssh2Vm {
   readonly kind = "ssh2";
   readonly user = "azureuser";
@@ -13,6 +16,7 @@ export class Ssh2Vm {
   private listener?: net.Server;
   private readonly sockets = new Set<net.Socket>();
   private accepted = 0;
+  private authLimit = 0;
   private authorized?: Buffer;
   private cloudInit?: CloudInitResult;
   private readonly cloudInitWaiters: (() => void)[] = [];
@@ -32,6 +36,7 @@ export class Ssh2Vm {
 
   private serve(client: Connection): void {
     client.on("error", () => undefined);
+    let failures = 0;
     client.on("authentication", (ctx) => {
       const key = ctx.method === "publickey" ? utils.parseKey(ctx.key.data) : undefined;
       const allowed =
@@ -42,8 +47,13 @@ export class Ssh2Vm {
         !(key instanceof Error) &&
         !Array.isArray(key) &&
         (!ctx.signature || key.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true);
-      if (allowed) ctx.accept();
-      else ctx.reject(["publickey"]);
+      if (allowed) return ctx.accept();
+      // As sshd: each refusal counts, and at MaxAuthTries (6 by default) the connection ends.
+      if (++failures >= MAX_AUTH_TRIES) {
+        this.authLimit += 1;
+        return client.end();
+      }
+      ctx.reject(["publickey"]);
     });
     client.on("ready", () =>
       client.on("session", (accept) =>
@@ -61,7 +71,11 @@ export class Ssh2Vm {
             finish(this.cloudInit!, this.cloudInit === 0 ? "status: done\n" : "status: error\n");
           if (this.cloudInit !== undefined) answer();
           else if (!info.command.includes("--wait")) finish(0, "status: running\n");
-          else this.cloudInitWaiters.push(answer);
+          else {
+            // As cloud-init's --wait: a dot per poll while it runs.
+            stream.write(".");
+            this.cloudInitWaiters.push(answer);
+          }
         }),
       ),
     );
@@ -109,6 +123,10 @@ export class Ssh2Vm {
 
   connections(): number {
     return this.accepted;
+  }
+
+  authLimitHits(): number {
+    return this.authLimit;
   }
 
   async dispose(): Promise<void> {

@@ -1,0 +1,168 @@
+// A key written while a connection is open is found on that connection: sshd reads authorized_keys again at
+// every authentication request, so the engine offers the key again a few times (fewer than sshd's MaxAuthTries)
+// before it reconnects. Against real OpenSSH and against an ssh2 server that counts the requests.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { after, describe, it } from "node:test";
+import { waitForSsh, type AttemptEvent } from "../../components/readiness";
+import { KEY_OFFERS } from "../../components/readiness/loop";
+import { ssh2Server } from "../support/bad-servers";
+import { ed25519 } from "../support/keys";
+import { OpenSshServer } from "../../tools/simulator/openssh";
+import { opensshSkipReason } from "../support/openssh";
+
+const key = ed25519();
+const skip = opensshSkipReason();
+
+/** Resolves when sshd's log has a line matching `pattern`. */
+async function logged(sshd: OpenSshServer, pattern: RegExp): Promise<void> {
+  while (!sshd.log.some((line) => pattern.test(line))) await new Promise((r) => setTimeout(r, 10));
+}
+
+const count = (sshd: OpenSshServer, pattern: RegExp) =>
+  sshd.log.filter((line) => pattern.test(line)).length;
+const AUTH_LIMIT = /maximum authentication attempts exceeded/;
+const CONNECTIONS = /^Connection from 127\.0\.0\.1/;
+
+describe("re-offering the key on an open connection, against OpenSSH", { skip }, () => {
+  const servers: OpenSshServer[] = [];
+  const server = (options: ConstructorParameters<typeof OpenSshServer>[0] = {}) => {
+    const sshd = new OpenSshServer(options);
+    servers.push(sshd);
+    return sshd;
+  };
+  after(async () => {
+    for (const sshd of servers) await sshd.dispose();
+  });
+
+  it("is ready on the same connection when the key is written while it is open", async () => {
+    const sshd = server();
+    await sshd.start();
+    const events: AttemptEvent[] = [];
+    const waiting = waitForSsh({
+      host: "127.0.0.1",
+      port: sshd.port,
+      username: sshd.user,
+      privateKey: key.private,
+      timeout: "20s",
+      onAttempt: (e) => events.push(e),
+    });
+    await logged(sshd, /^Failed publickey for /);
+    sshd.authorize(key.public);
+    const result = await waiting;
+    assert.equal(result.attempts, 1, events.map((e) => e.detail).join("; "));
+    assert.equal(count(sshd, CONNECTIONS), 1, "one TCP connection, one key exchange");
+    assert.equal(count(sshd, AUTH_LIMIT), 0);
+  });
+
+  it("reconnects for a user created while the connection is open (sshd keeps it invalid there)", async (t) => {
+    if (process.getuid?.() !== 0) return t.skip("needs root to create a user");
+    const name = "ssh-ready-late";
+    const drop = () => execFileSync("userdel", [name], { stdio: "ignore" });
+    try {
+      drop();
+    } catch {
+      // not there: as it should be
+    }
+    after(() => {
+      try {
+        drop();
+      } catch {
+        // already gone
+      }
+    });
+    const sshd = server({ user: name });
+    sshd.authorize(key.public);
+    await sshd.start();
+    const waiting = waitForSsh({
+      host: "127.0.0.1",
+      port: sshd.port,
+      username: name,
+      privateKey: key.private,
+      timeout: "20s",
+    });
+    await logged(sshd, new RegExp(`^Invalid user ${name} `));
+    execFileSync("useradd", ["-M", "-d", "/nonexistent", "-s", "/bin/sh", name]);
+    execFileSync("usermod", ["-p", "*", name]);
+    const result = await waiting;
+    assert.ok(result.attempts >= 2, "ready on a new connection");
+    assert.equal(count(sshd, AUTH_LIMIT), 0);
+  });
+
+  it("with MaxAuthTries 2, hits the limit at most once, then stays under it, and gets ready", async () => {
+    const sshd = server({ config: ["MaxAuthTries 2"] });
+    await sshd.start();
+    const events: AttemptEvent[] = [];
+    const waiting = waitForSsh({
+      host: "127.0.0.1",
+      port: sshd.port,
+      username: sshd.user,
+      privateKey: key.private,
+      timeout: "30s",
+      onAttempt: (e) => events.push(e),
+    });
+    // Refused on three connections: the first learns the limit, the next two stay under it.
+    while (count(sshd, CONNECTIONS) < 4) await new Promise((r) => setTimeout(r, 10));
+    sshd.authorize(key.public);
+    await waiting;
+    assert.ok(count(sshd, AUTH_LIMIT) <= 1, sshd.log.filter((l) => AUTH_LIMIT.test(l)).join("\n"));
+    const limited = events.findIndex((e) => /its MaxAuthTries/.test(e.detail));
+    assert.ok(limited <= 0, "only the first connection can meet the limit");
+    assert.match(
+      events.find((e) => e.attempt === 2)?.detail ?? "",
+      /^the server rejected the key$/,
+      "one offer per connection after the limit was seen",
+    );
+  });
+});
+
+describe("re-offering the key, counted by an ssh2 server", () => {
+  /** A server that refuses the first `refusals` requests over all connections, then accepts. */
+  async function countingServer(refusals: number) {
+    const perConnection: number[] = [];
+    let total = 0;
+    const server = await ssh2Server({
+      onClient: (client) => {
+        const index = perConnection.push(0) - 1;
+        client.on("authentication", (ctx) => {
+          if (ctx.method !== "publickey") return ctx.reject(["publickey"]);
+          perConnection[index] += 1;
+          total += 1;
+          if (total <= refusals) return ctx.reject(["publickey"]);
+          ctx.accept();
+        });
+        client.on("ready", () =>
+          client.on("session", (accept) =>
+            accept().on("exec", (acceptExec) => {
+              const stream = acceptExec();
+              stream.exit(0);
+              stream.end();
+            }),
+          ),
+        );
+      },
+    });
+    return { ...server, perConnection };
+  }
+
+  it(`offers at most ${KEY_OFFERS} times a connection, then reconnects, until accepted`, async () => {
+    const server = await countingServer(KEY_OFFERS + 2);
+    try {
+      const result = await waitForSsh({
+        host: "127.0.0.1",
+        port: server.port,
+        username: "u",
+        privateKey: key.private,
+        timeout: "20s",
+      });
+      assert.equal(result.attempts, 2);
+      // ssh2 asks with the key first (a query), then signs: the accepted offer is two requests.
+      assert.deepEqual(
+        server.perConnection.map((n, i) => (i === 0 ? n : n >= 3)),
+        [KEY_OFFERS, true],
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -216,7 +216,7 @@ export function parseCommandLine(
     if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) {
       const renamed = RENAMED_FLAGS[option.split("=")[0]];
       throw new UsageError(
-        renamed ? `${option} is now ${renamed} (since 0.2.0)` : `unknown option ${option}`,
+        renamed ? `${option} is now ${renamed} (renamed in 0.2.0)` : `unknown option ${option}`,
       );
     }
     throw new UsageError(message.split("\n")[0]);

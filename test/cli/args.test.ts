@@ -96,7 +96,7 @@ const BAD: [string, string[], string, NodeJS.ProcessEnv?][] = [
   [
     "a 0.1.0 flag",
     ["h", "--host-key", "SHA256:x"],
-    "--host-key is now --host-key-pin (since 0.2.0)",
+    "--host-key is now --host-key-pin (renamed in 0.2.0)",
   ],
   [
     "jump flags without -J",

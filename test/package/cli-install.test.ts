@@ -30,6 +30,13 @@ describe("the CLI and the engine, installed without Pulumi", () => {
     await new Promise((resolve) => listener.close(resolve));
   });
 
+  /** The installed command, waiting for this test's listener at level tcp: the level it reports ready at. */
+  async function waitsForTheListener(bin: string): Promise<string> {
+    const args = ["127.0.0.1", "-p", String(port), "--level", "tcp", "--timeout", "10s", "--json"];
+    const { stdout } = await run(bin, args);
+    return (JSON.parse(stdout) as { level: string }).level;
+  }
+
   it("installs no Pulumi package", () => {
     const modules = join(project.dir, "node_modules");
     assert.equal(existsSync(join(modules, "@pulumi")), false, readdirSync(modules).join(", "));
@@ -67,17 +74,7 @@ waitForSsh({ host: "127.0.0.1", port: Number(process.argv[2]), level: "tcp", tim
       project.dir,
     );
     assert.equal(existsSync(join(prefix, "lib/node_modules/@pulumi")), false);
-    const { stdout } = await run(join(prefix, "bin/ssh-ready"), [
-      "127.0.0.1",
-      "-p",
-      String(port),
-      "--level",
-      "tcp",
-      "--timeout",
-      "10s",
-      "--json",
-    ]);
-    assert.equal((JSON.parse(stdout) as { level: string }).level, "tcp");
+    assert.equal(await waitsForTheListener(join(prefix, "bin/ssh-ready")), "tcp");
   });
 
   it("installs from a git URL into a project (npm builds it from source on install), and waits", async () => {
@@ -88,16 +85,6 @@ waitForSsh({ host: "127.0.0.1", port: Number(process.argv[2]), level: "tcp", tim
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "from-git", private: true }));
     npm(["install", "--offline", "--no-audit", "--no-fund", `git+file://${REPO}`], dir);
     assert.equal(existsSync(join(dir, "node_modules/@pulumi")), false);
-    const { stdout } = await run(join(dir, "node_modules/.bin/ssh-ready"), [
-      "127.0.0.1",
-      "-p",
-      String(port),
-      "--level",
-      "tcp",
-      "--timeout",
-      "10s",
-      "--json",
-    ]);
-    assert.equal((JSON.parse(stdout) as { level: string }).level, "tcp");
+    assert.equal(await waitsForTheListener(join(dir, "node_modules/.bin/ssh-ready")), "tcp");
   });
 });

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { after, describe, it } from "node:test";
 import { waitForSsh, type AttemptEvent } from "../../components/readiness";
 import { KEY_OFFERS } from "../../components/readiness/loop";
-import { ssh2Server } from "../support/bad-servers";
+import { acceptingServer } from "../support/bad-servers";
 import { ed25519 } from "../support/keys";
 import { OpenSshServer } from "../../tools/simulator/openssh";
 import { opensshSkipReason } from "../support/openssh";
@@ -17,6 +17,20 @@ const skip = opensshSkipReason();
 /** Resolves when sshd's log has a line matching `pattern`. */
 async function logged(sshd: OpenSshServer, pattern: RegExp): Promise<void> {
   while (!sshd.log.some((line) => pattern.test(line))) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** A wait for `sshd` as `username` with the test's key, and the events of its attempts. */
+function wait(sshd: OpenSshServer, username: string) {
+  const events: AttemptEvent[] = [];
+  const waiting = waitForSsh({
+    host: "127.0.0.1",
+    port: sshd.port,
+    username,
+    privateKey: key.private,
+    timeout: "30s",
+    onAttempt: (e) => events.push(e),
+  });
+  return { events, waiting };
 }
 
 const count = (sshd: OpenSshServer, pattern: RegExp) =>
@@ -38,15 +52,7 @@ describe("re-offering the key on an open connection, against OpenSSH", { skip },
   it("is ready on the same connection when the key is written while it is open", async () => {
     const sshd = server();
     await sshd.start();
-    const events: AttemptEvent[] = [];
-    const waiting = waitForSsh({
-      host: "127.0.0.1",
-      port: sshd.port,
-      username: sshd.user,
-      privateKey: key.private,
-      timeout: "20s",
-      onAttempt: (e) => events.push(e),
-    });
+    const { events, waiting } = wait(sshd, sshd.user);
     await logged(sshd, /^Failed publickey for /);
     sshd.authorize(key.public);
     const result = await waiting;
@@ -74,13 +80,7 @@ describe("re-offering the key on an open connection, against OpenSSH", { skip },
     const sshd = server({ user: name });
     sshd.authorize(key.public);
     await sshd.start();
-    const waiting = waitForSsh({
-      host: "127.0.0.1",
-      port: sshd.port,
-      username: name,
-      privateKey: key.private,
-      timeout: "20s",
-    });
+    const { waiting } = wait(sshd, name);
     await logged(sshd, new RegExp(`^Invalid user ${name} `));
     execFileSync("useradd", ["-M", "-d", "/nonexistent", "-s", "/bin/sh", name]);
     execFileSync("usermod", ["-p", "*", name]);
@@ -92,15 +92,7 @@ describe("re-offering the key on an open connection, against OpenSSH", { skip },
   it("with MaxAuthTries 2, hits the limit at most once, then stays under it, and gets ready", async () => {
     const sshd = server({ config: ["MaxAuthTries 2"] });
     await sshd.start();
-    const events: AttemptEvent[] = [];
-    const waiting = waitForSsh({
-      host: "127.0.0.1",
-      port: sshd.port,
-      username: sshd.user,
-      privateKey: key.private,
-      timeout: "30s",
-      onAttempt: (e) => events.push(e),
-    });
+    const { events, waiting } = wait(sshd, sshd.user);
     // Refused on three connections: the first learns the limit, the next two stay under it.
     while (count(sshd, CONNECTIONS) < 4) await new Promise((r) => setTimeout(r, 10));
     sshd.authorize(key.public);
@@ -117,36 +109,8 @@ describe("re-offering the key on an open connection, against OpenSSH", { skip },
 });
 
 describe("re-offering the key, counted by an ssh2 server", () => {
-  /** A server that refuses the first `refusals` requests over all connections, then accepts. */
-  async function countingServer(refusals: number) {
-    const perConnection: number[] = [];
-    let total = 0;
-    const server = await ssh2Server({
-      onClient: (client) => {
-        const index = perConnection.push(0) - 1;
-        client.on("authentication", (ctx) => {
-          if (ctx.method !== "publickey") return ctx.reject(["publickey"]);
-          perConnection[index] += 1;
-          total += 1;
-          if (total <= refusals) return ctx.reject(["publickey"]);
-          ctx.accept();
-        });
-        client.on("ready", () =>
-          client.on("session", (accept) =>
-            accept().on("exec", (acceptExec) => {
-              const stream = acceptExec();
-              stream.exit(0);
-              stream.end();
-            }),
-          ),
-        );
-      },
-    });
-    return { ...server, perConnection };
-  }
-
   it(`offers at most ${KEY_OFFERS} times a connection, then reconnects, until accepted`, async () => {
-    const server = await countingServer(KEY_OFFERS + 2);
+    const server = await acceptingServer({ refuse: (n) => n <= KEY_OFFERS + 2 });
     try {
       const result = await waitForSsh({
         host: "127.0.0.1",
@@ -158,7 +122,7 @@ describe("re-offering the key, counted by an ssh2 server", () => {
       assert.equal(result.attempts, 2);
       // ssh2 asks with the key first (a query), then signs: the accepted offer is two requests.
       assert.deepEqual(
-        server.perConnection.map((n, i) => (i === 0 ? n : n >= 3)),
+        server.authRequestsPerConnection.map((n, i) => (i === 0 ? n : n >= 3)),
         [KEY_OFFERS, true],
       );
     } finally {

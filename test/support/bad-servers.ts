@@ -136,23 +136,35 @@ export type CommandAnswer = { output?: string; code?: number; hang?: boolean };
 export interface AcceptingSsh extends InProcessSsh {
   /** Authentication requests received, over all connections. */
   authRequests(): number;
+  /** Authentication requests received, per connection in the order they came. */
+  authRequestsPerConnection: number[];
   /** The commands run, in order. */
   commands: string[];
 }
 
 /**
  * ssh2's server accepting every key: a ready sshd. Each command gets `answer(command)`; by default it exits 0.
+ * `refuse(n)` refuses the n-th authentication request (counted from 1 over all connections), as an sshd whose
+ * authorized_keys is not written yet.
  */
 export async function acceptingServer(
-  options: { config?: Partial<ServerConfig>; answer?: (command: string) => CommandAnswer } = {},
+  options: {
+    config?: Partial<ServerConfig>;
+    answer?: (command: string) => CommandAnswer;
+    refuse?: (request: number) => boolean;
+  } = {},
 ): Promise<AcceptingSsh> {
   let authRequests = 0;
+  const perConnection: number[] = [];
   const commands: string[] = [];
   const server = await ssh2Server({
     config: options.config,
     onClient: (client) => {
+      const connection = perConnection.push(0) - 1;
       client.on("authentication", (ctx) => {
         authRequests += 1;
+        perConnection[connection] += 1;
+        if (options.refuse?.(authRequests)) return ctx.reject(["publickey"]);
         ctx.accept();
       });
       client.on("ready", () =>
@@ -170,7 +182,12 @@ export async function acceptingServer(
       );
     },
   });
-  return { ...server, authRequests: () => authRequests, commands };
+  return {
+    ...server,
+    authRequests: () => authRequests,
+    authRequestsPerConnection: perConnection,
+    commands,
+  };
 }
 
 /**

@@ -58,6 +58,8 @@ waitForSsh({ host: "127.0.0.1", port: Number(process.argv[2]), level: "tcp", tim
     assert.equal(await project.node("wait.js", [String(port)]), "tcp");
   });
 
+  // Installs with no lockfile resolve ssh2's and yaml's versions as a user's do, from the registry's package
+  // documents: npm's cache answers when it holds them (`--prefer-offline`), else the registry does, once.
   it("installs globally from the tarball, as the README says, and waits", async () => {
     const prefix = join(project.dir, "global");
     npm(
@@ -66,7 +68,7 @@ waitForSsh({ host: "127.0.0.1", port: Number(process.argv[2]), level: "tcp", tim
         "--global",
         "--prefix",
         prefix,
-        "--offline",
+        "--prefer-offline",
         "--no-audit",
         "--no-fund",
         project.tarball,
@@ -83,7 +85,7 @@ waitForSsh({ host: "127.0.0.1", port: Number(process.argv[2]), level: "tcp", tim
     const dir = join(project.dir, "from-git");
     mkdirSync(dir);
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "from-git", private: true }));
-    npm(["install", "--offline", "--no-audit", "--no-fund", `git+file://${REPO}`], dir);
+    npm(["install", "--prefer-offline", "--no-audit", "--no-fund", `git+file://${REPO}`], dir);
     assert.equal(existsSync(join(dir, "node_modules/@pulumi")), false);
     assert.equal(await waitsForTheListener(join(dir, "node_modules/.bin/ssh-ready")), "tcp");
   });

@@ -1,9 +1,11 @@
-// This package as a user gets it: packed as npm would publish it, installed into scratch projects from npm's
-// cache (`--offline`: a warm cache, as after `npm ci` here, is all it needs; no registry).
+// This package as a user gets it: packed as npm would publish it, installed into scratch projects offline. A
+// scratch project's lockfile is cut from this repository's, so `npm ci --offline` finds every package in the
+// cache that this repository's own `npm ci` filled: no registry, and the versions the repository tested.
 import { execFile, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { promisify } from "node:util";
 
 export const REPO = resolve(__dirname, "../../..");
@@ -21,7 +23,7 @@ export function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = proces
     const { stderr } = error as { stderr?: string };
     if (stderr?.includes("ENOTCACHED")) {
       throw new Error(
-        `npm ${args.join(" ")}: a package is not in npm's cache; run \`npm ci\` here first`,
+        `npm ${args.join(" ")}: a package is not in npm's cache; run \`npm ci\` in ${REPO} first`,
         {
           cause: error,
         },
@@ -57,6 +59,64 @@ export interface ScratchProject {
   dispose(): void;
 }
 
+type LockEntry = {
+  version?: string;
+  dev?: boolean;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  [field: string]: unknown;
+};
+
+/** This repository's lockfile: where each package sits in node_modules, at what version. */
+function repositoryLock(): Record<string, LockEntry> {
+  const lock = JSON.parse(readFileSync(join(REPO, "package-lock.json"), "utf8")) as {
+    packages: Record<string, LockEntry>;
+  };
+  return lock.packages;
+}
+
+/**
+ * The part of this repository's lockfile that `roots` need, as Node resolves them (a package's own nested
+ * node_modules first, then each folder up): their dependencies, optional ones and required peers, all the
+ * way down. Every package keeps the place it has here, so the tree stays one npm made and tested.
+ */
+export function lockSubset(
+  packages: Record<string, LockEntry>,
+  roots: string[],
+): Record<string, LockEntry> {
+  const found = (from: string, name: string): string | undefined => {
+    for (let base = from; ; base = base.slice(0, Math.max(0, base.lastIndexOf("/node_modules/")))) {
+      const at = `${base ? `${base}/` : ""}node_modules/${name}`;
+      if (packages[at]) return at;
+      if (!base) return undefined;
+    }
+  };
+  const subset: Record<string, LockEntry> = {};
+  const queue: [string, string][] = roots.map((name) => ["", name]);
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    const at = found(...next);
+    if (!at)
+      throw new Error(
+        `${next[1]} (needed by ${next[0] || "the project"}) is not in package-lock.json`,
+      );
+    if (subset[at]) continue;
+    // A development package here is a dependency there.
+    const entry = { ...packages[at] };
+    delete entry.dev;
+    subset[at] = entry;
+    const optionalPeer = (name: string) => entry.peerDependenciesMeta?.[name]?.optional === true;
+    const names = [
+      ...Object.keys(entry.dependencies ?? {}),
+      ...Object.keys(entry.optionalDependencies ?? {}).filter((name) => found(at, name)),
+      ...Object.keys(entry.peerDependencies ?? {}).filter((name) => !optionalPeer(name)),
+    ];
+    for (const name of names) queue.push([at, name]);
+  }
+  return subset;
+}
+
 /** A scratch project with this package (from a fresh tarball) and the given other packages, installed. */
 export function scratchProject(
   prefix: string,
@@ -65,16 +125,41 @@ export function scratchProject(
 ): ScratchProject {
   const dir = mkdtempSync(join(tmpdir(), `ssh-ready-${prefix}-`));
   const { tarball, files } = pack(dir);
+  const allDependencies = { "vm-with-ready-ssh": `file:${tarball}`, ...dependencies };
   writeFileSync(
     join(dir, "package.json"),
+    JSON.stringify({ name: prefix, private: true, ...extra, dependencies: allDependencies }),
+  );
+  const packages = repositoryLock();
+  const self = packages[""];
+  const packed: LockEntry = {
+    version: self.version,
+    resolved: `file:${basename(tarball)}`,
+    integrity: `sha512-${createHash("sha512").update(readFileSync(tarball)).digest("base64")}`,
+    license: self.license,
+    dependencies: self.dependencies,
+    bin: self.bin,
+    engines: self.engines,
+    peerDependencies: self.peerDependencies,
+    peerDependenciesMeta: self.peerDependenciesMeta,
+  };
+  writeFileSync(
+    join(dir, "package-lock.json"),
     JSON.stringify({
       name: prefix,
-      private: true,
-      ...extra,
-      dependencies: { "vm-with-ready-ssh": `file:${tarball}`, ...dependencies },
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        "": { name: prefix, dependencies: allDependencies },
+        "node_modules/vm-with-ready-ssh": packed,
+        ...lockSubset(packages, [
+          ...Object.keys(dependencies),
+          ...Object.keys(self.dependencies ?? {}),
+        ]),
+      },
     }),
   );
-  npm(["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"], dir);
+  npm(["ci", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"], dir);
   const run = promisify(execFile);
   return {
     dir,

@@ -2,13 +2,17 @@
 // every authentication request, so the engine offers the key again a few times (fewer than sshd's MaxAuthTries)
 // before it reconnects. Against real OpenSSH and against an ssh2 server that counts the requests.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { after, describe, it } from "node:test";
 import { waitForSsh, type AttemptEvent } from "../../components/readiness";
 import { KEY_OFFERS } from "../../components/readiness/loop";
 import { acceptingServer } from "../support/bad-servers";
 import { ed25519 } from "../support/keys";
-import { OpenSshServer } from "../../tools/simulator/openssh";
+import {
+  accountExists,
+  accountTool,
+  ensureUser,
+  OpenSshServer,
+} from "../../tools/simulator/openssh";
 import { opensshSkipReason } from "../support/openssh";
 
 const key = ed25519();
@@ -68,26 +72,15 @@ describe("re-offering the key on an open connection, against OpenSSH", { skip },
       return t.skip("needs root to create a user");
     }
     const name = "ssh-ready-late";
-    const drop = () => execFileSync("userdel", [name], { stdio: "ignore" });
-    try {
-      drop();
-    } catch {
-      // not there: as it should be
-    }
-    after(() => {
-      try {
-        drop();
-      } catch {
-        // already gone
-      }
-    });
+    const drop = () => accountExists(name) && accountTool("userdel", [name]);
+    drop();
+    after(drop);
     const sshd = server({ user: name });
     sshd.authorize(key.public);
     await sshd.start();
     const { waiting } = wait(sshd, name);
     await logged(sshd, new RegExp(`^Invalid user ${name} `));
-    execFileSync("useradd", ["-M", "-d", "/nonexistent", "-s", "/bin/sh", name]);
-    execFileSync("usermod", ["-p", "*", name]);
+    ensureUser(name);
     const result = await waiting;
     assert.ok(result.attempts >= 2, "ready on a new connection");
     assert.equal(count(sshd, AUTH_LIMIT), 0);

@@ -10,16 +10,53 @@ import { join } from "node:path";
 export const SSHD = "/usr/sbin/sshd";
 const TEST_USER = "ssh-ready-test";
 
+/**
+ * Runs one of shadow's account tools (useradd, usermod, userdel). They refuse at once while another holds the
+ * lock on /etc/passwd ("cannot lock /etc/passwd; try again later"), as test files running side by side do, so
+ * a failure is tried again for a few seconds before it counts.
+ */
+export function accountTool(tool: "useradd" | "usermod" | "userdel", args: string[]): void {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      execFileSync(tool, args, { stdio: ["ignore", "ignore", "pipe"] });
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
+  }
+}
+
+export function accountExists(name: string): boolean {
+  try {
+    execFileSync("id", [name], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A plain user for tests, unlocked for key logins (useradd leaves it locked, "!", which sshd refuses). */
+export function ensureUser(name: string): void {
+  if (!accountExists(name)) {
+    try {
+      accountTool("useradd", ["-M", "-d", "/nonexistent", "-s", "/bin/sh", name]);
+    } catch (error) {
+      // Another test file made it first.
+      if (!accountExists(name)) throw error;
+    }
+  }
+  const unlocked = readFileSync("/etc/shadow", "utf8")
+    .split("\n")
+    .some((line) => line.startsWith(`${name}:*:`));
+  if (!unlocked) accountTool("usermod", ["-p", "*", name]);
+}
+
 /** The user tests log in as: a plain, unlocked user when we are root (root's shell start-up is slow), else us. */
 export function loginUser(): string {
   if (process.getuid?.() !== 0) return userInfo().username;
-  try {
-    execFileSync("id", [TEST_USER], { stdio: "ignore" });
-  } catch {
-    execFileSync("useradd", ["-M", "-d", "/nonexistent", "-s", "/bin/sh", TEST_USER]);
-  }
-  // useradd leaves the account locked ("!"), which sshd refuses even for keys.
-  execFileSync("usermod", ["-p", "*", TEST_USER]);
+  ensureUser(TEST_USER);
   return TEST_USER;
 }
 

@@ -31,7 +31,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["bin/*.js", "tools/*.js"],
+    files: ["bin/*.js", "tools/*.js", "provider/*.js"],
     languageOptions: {
       sourceType: "commonjs",
       globals: {

@@ -6,8 +6,20 @@ import type { SshReadinessJumpHost } from "../ssh-readiness/ssh-readiness";
 
 /** A marketplace image or a custom/gallery image by resource ID. */
 export type ImageReference =
-  | { publisher: string; offer: string; sku: string; version?: string }
-  | { id: pulumi.Input<string> };
+  | {
+      /** Image publisher, e.g. "Canonical". */
+      publisher: string;
+      /** Image offer, e.g. "ubuntu-24_04-lts". */
+      offer: string;
+      /** Image SKU, e.g. "server". */
+      sku: string;
+      /** Image version. Defaults to "latest". */
+      version?: string;
+    }
+  | {
+      /** Resource ID of a managed image or a gallery image version. */
+      id: pulumi.Input<string>;
+    };
 
 export interface VmNetworkArgs {
   /**
@@ -112,7 +124,9 @@ export interface VmWithReadySshArgs {
    * result must stay within Azure's 65,535 bytes. Azure cannot change custom data: changing it replaces the VM.
    */
   customData?: string;
+  /** Where the VM sits on the network and who may reach its port 22. Defaults to a new VNet and private subnet. */
   network?: VmNetworkArgs;
+  /** How the readiness check waits. Defaults to level `command` (cloud-init done) within 15 minutes. */
   readiness?: VmReadinessArgs;
   /** Connect to this address instead of the public IP (or the private IP without one). */
   sshHost?: pulumi.Input<string>;

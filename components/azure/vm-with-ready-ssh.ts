@@ -6,11 +6,11 @@ import type * as Compute from "@pulumi/azure-native/compute";
 import type * as Network from "@pulumi/azure-native/network";
 import type * as Resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
-import { SshReadiness } from "../ssh-readiness/ssh-readiness";
+import { SshReadiness, type SshReadinessArgs } from "../ssh-readiness/ssh-readiness";
 import { DEFAULTS, type VmWithReadySshArgs } from "./args";
 import { encodeCustomData, vmUserData, type HostKeys } from "./cloud-init";
 import { KEY_TYPES, type KeyType } from "./key-generation";
-import { SshKeyPair } from "./ssh-key-pair";
+import { SshKeyPair, type SshKeyPairArgs } from "./ssh-key-pair";
 import {
   checkPublicKey,
   hostKeyComment,
@@ -25,11 +25,17 @@ import {
  * there only when the readiness check saw the key at a login: @pulumi/command parses any value it is given.
  */
 export interface VmConnection {
+  /** The address the readiness check reached sshd at. */
   host: string;
+  /** sshd's port. */
   port: number;
+  /** The admin user. */
   user: string;
+  /** The admin user's private key. */
   privateKey: string;
+  /** Passphrase of `privateKey`, when it has one. */
   privateKeyPassword?: string;
+  /** The verified host key (OpenSSH public key line), when the check logged in. */
   hostKey?: string;
 }
 
@@ -79,12 +85,15 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
   public readonly virtualMachine: pulumi.CustomResource;
   /** The VM's unique ID; a new one means a new VM (the readiness check waits again). */
   public readonly vmId: pulumi.Output<string>;
+  /** The resource group the VM and its network are in. */
   public readonly resourceGroupName: pulumi.Output<string>;
+  /** The VM's private IP address. */
   public readonly privateIpAddress: pulumi.Output<string>;
   /** The public IP address, when `network.publicIp` is true. */
   public readonly publicIpAddress: pulumi.Output<string | undefined>;
   /** The address the readiness check (and `connection`) uses. */
   public readonly sshHost: pulumi.Output<string>;
+  /** The admin user. */
   public readonly adminUsername: pulumi.Output<string>;
   /** The readiness resource: put it in `dependsOn` of anything that needs SSH. */
   public readonly ready: SshReadiness;
@@ -126,7 +135,7 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
     // Keys: the admin key (given or generated once), and the VM's host key, pinned from the first contact.
     const adminKey =
       ssh.privateKey === undefined
-        ? new SshKeyPair(`${name}-admin-key`, { comment: `${args.adminUsername}@${name}` }, parent)
+        ? this.newKeyPair(`${name}-admin-key`, { comment: `${args.adminUsername}@${name}` }, parent)
         : undefined;
     // Secret here too, not only through the key pair's additionalSecretOutputs: the key must never be plain.
     const privateKey = pulumi.secret(adminKey ? adminKey.privateKey : ssh.privateKey!);
@@ -147,13 +156,13 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
         : (Object.fromEntries(
             KEY_TYPES.map((type) => [
               type,
-              new SshKeyPair(
+              this.newKeyPair(
                 type === "ed25519" ? `${name}-host-key` : `${name}-host-key-${type}`,
                 { comment: hostKeyComment(name, type), keyType: type },
                 parent,
               ),
             ]),
-          ) as Record<KeyType, SshKeyPair>);
+          ) as Record<KeyType, KeyPairResource>);
 
     // Network: an existing subnet, or a VNet with a private subnet (and a NAT gateway for a VM without public IP).
     const vnetSpace = net.vnetAddressSpace ?? [...DEFAULTS.vnetAddressSpace];
@@ -348,7 +357,7 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
       ? pulumi.all(KEY_TYPES.map((type) => hostKeys[type].publicKey))
       : undefined;
     const readiness = args.readiness ?? {};
-    this.ready = new SshReadiness(
+    this.ready = this.newReadiness(
       `${name}-ready`,
       {
         host: this.sshHost,
@@ -404,4 +413,31 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
       adminPrivateKey: this.adminPrivateKey,
     });
   }
+
+  /**
+   * Makes a key pair child. Here a dynamic resource: TypeScript and JavaScript programs need no plugin. The
+   * provider plugin (components/plugin) makes its own custom resource instead, which any language can run.
+   */
+  protected newKeyPair(
+    name: string,
+    args: SshKeyPairArgs,
+    opts: pulumi.CustomResourceOptions,
+  ): KeyPairResource {
+    return new SshKeyPair(name, args, opts);
+  }
+
+  /** Makes the readiness child; the provider plugin makes its own custom resource (see newKeyPair). */
+  protected newReadiness(
+    name: string,
+    args: SshReadinessArgs,
+    opts: pulumi.CustomResourceOptions,
+  ): SshReadiness {
+    return new SshReadiness(name, args, opts);
+  }
+}
+
+/** What the component reads of a key pair child, whichever resource makes it. */
+export interface KeyPairResource extends pulumi.CustomResource {
+  readonly publicKey: pulumi.Output<string>;
+  readonly privateKey: pulumi.Output<string>;
 }

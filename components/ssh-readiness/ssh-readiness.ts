@@ -82,9 +82,13 @@ export interface SshReadinessArgs {
  * resolve only then, so anything built on them depends on real readiness. A refresh does not probe again.
  */
 export class SshReadiness extends pulumi.dynamic.Resource {
+  /** The host that was waited for. */
   declare readonly host: pulumi.Output<string>;
+  /** Its SSH port. */
   declare readonly port: pulumi.Output<number>;
+  /** The user that logged in, at levels `auth` and `command`. */
   declare readonly username: pulumi.Output<string | undefined>;
+  /** The level that was waited for. */
   declare readonly level: pulumi.Output<Level>;
   /** The server's identification line, e.g. `SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13`. */
   declare readonly serverBanner: pulumi.Output<string | undefined>;
@@ -96,7 +100,9 @@ export class SshReadiness extends pulumi.dynamic.Resource {
   declare readonly knownHostsLine: pulumi.Output<string | undefined>;
   /** When sshd was found ready (ISO 8601). */
   declare readonly readyAt: pulumi.Output<string>;
+  /** How long the wait took, in milliseconds. */
   declare readonly waitedMs: pulumi.Output<number>;
+  /** How many attempts the wait made. */
   declare readonly attempts: pulumi.Output<number>;
   /** Things worth knowing that did not stop the wait (host key changed, cloud-init finished with errors). */
   declare readonly warnings: pulumi.Output<string[]>;

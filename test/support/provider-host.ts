@@ -1,13 +1,19 @@
-// The real dynamic-provider host shipped in @pulumi/pulumi, started as the Pulumi engine starts it and driven
-// over gRPC with the engine's calls and encodings (plain values, unknowns as the sentinel string).
+// A provider plugin started as the Pulumi engine starts it and driven over gRPC with the engine's calls and
+// encodings: the real dynamic-provider host shipped in @pulumi/pulumi (plain values, unknowns as the sentinel
+// string), or this package's provider plugin run by the SDK's own plugin runner, as the Node language host runs
+// a plugin from source.
 import * as grpc from "@grpc/grpc-js";
 import { spawn, type ChildProcess } from "node:child_process";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { PluginInfo } from "@pulumi/pulumi/proto/plugin_pb";
 import * as providerPb from "@pulumi/pulumi/proto/provider_pb";
 import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
 
+/** The dynamic resource's type, as the dynamic-provider host sees it. */
 export const TYPE = "pulumi-nodejs:dynamic/ssh-readiness:SshReadiness";
-export const urn = (name: string) => `urn:pulumi:test::vm-with-ready-ssh::${TYPE}::${name}`;
+export const urn = (name: string, type = TYPE) =>
+  `urn:pulumi:test::vm-with-ready-ssh::${type}::${name}`;
 
 type Props = Record<string, unknown>;
 
@@ -21,11 +27,12 @@ interface ResourceRequest {
 function about<T extends ResourceRequest & { setId?: (id: string) => unknown }>(
   request: T,
   name: string,
+  type: string,
   id?: string,
 ): T {
-  request.setUrn(urn(name));
+  request.setUrn(urn(name, type));
   request.setName(name);
-  request.setType(TYPE);
+  request.setType(type);
   if (id !== undefined) request.setId?.(id);
   return request;
 }
@@ -42,6 +49,9 @@ function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void)
 }
 
 export class ProviderHost {
+  /** The type every resource call names; set it for a plugin that serves several. */
+  type = TYPE;
+
   private constructor(
     private readonly child: ChildProcess,
     readonly client: ResourceProviderClient,
@@ -53,9 +63,26 @@ export class ProviderHost {
   static async start(cwd: string, project = "vm-with-ready-ssh"): Promise<ProviderHost> {
     const entry = require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [cwd] });
     // The engine address is required but never used by the host.
-    const child = spawn(process.execPath, [entry, "127.0.0.1:1"], {
+    return ProviderHost.spawn([entry, "127.0.0.1:1"], cwd, { PULUMI_NODEJS_PROJECT: project });
+  }
+
+  /**
+   * Starts a plugin from source as Pulumi's Node language host does (RunPlugin): `node <@pulumi/pulumi>/cmd/
+   * run-plugin <plugin folder> <engine address>` in the program's directory `cwd`.
+   */
+  static async startPlugin(
+    pluginDir: string,
+    cwd: string,
+    engineAddress = "127.0.0.1:1",
+  ): Promise<ProviderHost> {
+    const entry = require.resolve("@pulumi/pulumi/cmd/run-plugin", { paths: [pluginDir] });
+    return ProviderHost.spawn([entry, pluginDir, engineAddress], cwd, {});
+  }
+
+  private static async spawn(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
+    const child = spawn(process.execPath, args, {
       cwd,
-      env: { ...process.env, PULUMI_NODEJS_PROJECT: project },
+      env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const lines: string[] = [];
@@ -81,7 +108,7 @@ export class ProviderHost {
     return new ProviderHost(child, client, lines);
   }
 
-  private call<Req, Res>(method: string, request: Req): Promise<Res> {
+  call<Req, Res>(method: string, request: Req): Promise<Res> {
     return new Promise((resolve, reject) => {
       const fn = (
         this.client as unknown as Record<
@@ -93,6 +120,21 @@ export class ProviderHost {
         error ? reject(error) : resolve(response),
       );
     });
+  }
+
+  /** The version the plugin reports (GetPluginInfo). */
+  async pluginVersion(): Promise<string> {
+    const info = await this.call<Empty, PluginInfo>("getPluginInfo", new Empty());
+    return info.getVersion();
+  }
+
+  /** The package schema the plugin serves (GetSchema), parsed. */
+  async schema(): Promise<Record<string, unknown>> {
+    const response = await this.call<providerPb.GetSchemaRequest, providerPb.GetSchemaResponse>(
+      "getSchema",
+      new providerPb.GetSchemaRequest(),
+    );
+    return JSON.parse(response.getSchema()) as Record<string, unknown>;
   }
 
   configure(config: Record<string, string> = {}): Promise<providerPb.ConfigureResponse> {
@@ -109,7 +151,7 @@ export class ProviderHost {
     news: Props,
   ): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
     const request = new providerPb.CheckRequest();
-    about(request, name);
+    about(request, name, this.type);
     request.setOlds(Struct.fromJavaScript(olds as never));
     request.setNews(Struct.fromJavaScript(news as never));
     const response = await this.call<providerPb.CheckRequest, providerPb.CheckResponse>(
@@ -126,7 +168,7 @@ export class ProviderHost {
 
   async create(name: string, properties: Props): Promise<{ id: string; properties: Props }> {
     const request = new providerPb.CreateRequest();
-    about(request, name);
+    about(request, name, this.type);
     request.setProperties(Struct.fromJavaScript(properties as never));
     request.setTimeout(60);
     const response = await this.call<providerPb.CreateRequest, providerPb.CreateResponse>(
@@ -143,7 +185,7 @@ export class ProviderHost {
     news: Props,
   ): Promise<{ changes: string; replaces: string[]; deleteBeforeReplace: boolean }> {
     const request = new providerPb.DiffRequest();
-    about(request, name, id);
+    about(request, name, this.type, id);
     request.setOlds(Struct.fromJavaScript(olds as never));
     request.setNews(Struct.fromJavaScript(news as never));
     const response = await this.call<providerPb.DiffRequest, providerPb.DiffResponse>(
@@ -164,7 +206,7 @@ export class ProviderHost {
     properties: Props,
   ): Promise<{ id: string; properties: Props }> {
     const request = new providerPb.ReadRequest();
-    about(request, name, id);
+    about(request, name, this.type, id);
     request.setProperties(Struct.fromJavaScript(properties as never));
     const response = await this.call<providerPb.ReadRequest, providerPb.ReadResponse>(
       "read",
@@ -175,7 +217,7 @@ export class ProviderHost {
 
   async update(name: string, id: string, olds: Props, news: Props): Promise<Props> {
     const request = new providerPb.UpdateRequest();
-    about(request, name, id);
+    about(request, name, this.type, id);
     request.setOlds(Struct.fromJavaScript(olds as never));
     request.setNews(Struct.fromJavaScript(news as never));
     const response = await this.call<providerPb.UpdateRequest, providerPb.UpdateResponse>(
@@ -187,9 +229,35 @@ export class ProviderHost {
 
   async delete(name: string, id: string, properties: Props): Promise<void> {
     const request = new providerPb.DeleteRequest();
-    about(request, name, id);
+    about(request, name, this.type, id);
     request.setProperties(Struct.fromJavaScript(properties as never));
     await this.call("delete", request);
+  }
+
+  /**
+   * Construct, as the engine asks a plugin to make a component: the program's project and stack, the monitor
+   * to register children with, the inputs (plain values and secrets marked, as an engine sends them).
+   */
+  async construct(
+    monitor: { address: string; project: string; stack: string },
+    type: string,
+    name: string,
+    inputs: Props,
+  ): Promise<{ urn: string; state: Props }> {
+    const request = new providerPb.ConstructRequest();
+    request.setProject(monitor.project);
+    request.setStack(monitor.stack);
+    request.setMonitorendpoint(monitor.address);
+    request.setDryrun(false);
+    request.setParallel(4);
+    request.setType(type);
+    request.setName(name);
+    request.setInputs(Struct.fromJavaScript(inputs as never));
+    const response = await this.call<providerPb.ConstructRequest, providerPb.ConstructResponse>(
+      "construct",
+      request,
+    );
+    return { urn: response.getUrn(), state: response.getState()?.toJavaScript() as Props };
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,212 @@
+// The provider plugin: SshReadiness and SshKeyPair as custom resources and VmWithReadySsh as a component, for
+// programs in any language Pulumi supports. A thin layer over the dynamic providers' own methods (the same
+// checks, diffs, waits and messages); what it adds is the wire: secrets in and out, types by URN, the schema.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type * as provider from "@pulumi/pulumi/provider";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import type { VmWithReadySshArgs } from "../azure/args";
+import { keyPairProvider } from "../azure/key-pair-provider";
+import { sshReadinessProvider } from "../ssh-readiness/provider";
+import { PluginVmWithReadySsh } from "./resources";
+import { SSH_KEY_PAIR, SSH_READINESS, VM_WITH_READY_SSH } from "./schema";
+import { PLUGIN_VERSION } from "./version";
+import { markSecrets, reveal } from "./wire";
+
+type Props = Record<string, unknown>;
+
+interface Served {
+  methods: dynamic.ResourceProvider;
+  /** Outputs that are secret whatever the inputs (SshKeyPair's privateKey). */
+  secretOutputs: readonly string[];
+}
+
+const SERVED: Record<string, Served> = {
+  [SSH_READINESS]: { methods: sshReadinessProvider as dynamic.ResourceProvider, secretOutputs: [] },
+  [SSH_KEY_PAIR]: {
+    methods: keyPairProvider as dynamic.ResourceProvider,
+    secretOutputs: ["privateKey"],
+  },
+};
+
+/** The type token in a URN (`urn:pulumi:stack::project::parent$type::name`). */
+export function typeOf(urn: string): string {
+  return urn.split("::")[2]?.split("$").pop() ?? "";
+}
+
+function served(urn: string): Served {
+  const type = typeOf(urn);
+  const found = SERVED[type];
+  if (!found) throw new Error(`vm-with-ready-ssh has no resource type ${type}`);
+  return found;
+}
+
+export class VmWithReadySshProvider implements provider.Provider {
+  readonly version = PLUGIN_VERSION;
+
+  async getSchema(): Promise<string> {
+    return readFileSync(join(__dirname, "schema.json"), "utf8");
+  }
+
+  /**
+   * The dynamic provider's check on the revealed inputs; the inputs go back with their secret marks. A
+   * readiness label defaults to the resource's name, as SshReadiness's does.
+   */
+  async check(urn: string, olds: Props, given: Props): Promise<provider.CheckResult> {
+    const { methods } = served(urn);
+    const news =
+      typeOf(urn) === SSH_READINESS && given.label === undefined
+        ? { ...given, label: urn.split("::").pop() }
+        : given;
+    if (!methods.check) return { inputs: news };
+    const result = await methods.check(reveal(olds), reveal(news));
+    const recorded = (result.inputs as Props | undefined)?.__recorded;
+    return {
+      inputs: recorded === undefined ? news : { ...news, __recorded: recorded },
+      failures: result.failures,
+    };
+  }
+
+  async diff(id: string, urn: string, olds: Props, news: Props): Promise<provider.DiffResult> {
+    const { methods } = served(urn);
+    const result = await methods.diff!(id, reveal(olds), reveal(news));
+    return {
+      changes: result.changes,
+      replaces: result.replaces,
+      deleteBeforeReplace: result.deleteBeforeReplace,
+    };
+  }
+
+  async create(urn: string, inputs: Props): Promise<provider.CreateResult> {
+    const { methods, secretOutputs } = served(urn);
+    const { id, outs } = await methods.create(reveal(inputs));
+    return { id, outs: markSecrets(outs as Props, [inputs], secretOutputs) };
+  }
+
+  /** Refresh gives the state back as it is, secret marks and all: it never probes (see SshReadiness). */
+  async read(id: string, urn: string, props: Props): Promise<provider.ReadResult> {
+    served(urn);
+    return { id, props };
+  }
+
+  async update(id: string, urn: string, olds: Props, news: Props): Promise<provider.UpdateResult> {
+    const { methods, secretOutputs } = served(urn);
+    const { outs } = await methods.update!(id, reveal(olds), reveal(news));
+    return { outs: markSecrets(outs as Props, [olds, news], secretOutputs) };
+  }
+
+  async delete(_id: string, urn: string): Promise<void> {
+    served(urn);
+  }
+
+  async construct(
+    name: string,
+    type: string,
+    inputs: pulumi.Inputs,
+    options: pulumi.ComponentResourceOptions,
+  ): Promise<provider.ConstructResult> {
+    if (type !== VM_WITH_READY_SSH) throw new Error(`vm-with-ready-ssh has no component ${type}`);
+    const vm = new PluginVmWithReadySsh(name, await componentArgs(inputs), options);
+    return {
+      urn: vm.urn,
+      state: {
+        vmId: vm.vmId,
+        virtualMachineId: vm.virtualMachine.id,
+        resourceGroupName: vm.resourceGroupName,
+        privateIpAddress: vm.privateIpAddress,
+        publicIpAddress: vm.publicIpAddress,
+        sshHost: vm.sshHost,
+        adminUsername: vm.adminUsername,
+        ready: vm.ready,
+        hostKey: vm.hostKey,
+        knownHostsLine: vm.knownHostsLine,
+        hostPublicKeys: vm.hostPublicKeys,
+        connection: vm.connection,
+        adminPublicKey: vm.adminPublicKey,
+        adminPrivateKey: vm.adminPrivateKey,
+      },
+    };
+  }
+}
+
+/** What the SDK's Output is at run time (its `isKnown` and `promise` are not in its declarations). */
+interface RuntimeOutput {
+  isKnown: Promise<boolean>;
+  promise(): Promise<unknown>;
+  apply<U>(fn: (value: unknown) => U): pulumi.Output<U>;
+}
+
+const isOutput = (value: unknown): value is RuntimeOutput => pulumi.Output.isInstance(value);
+
+/**
+ * The value of an argument the component needs as a plain value (it decides which children exist, or Azure
+ * cannot change it): Outputs resolved at any depth. One that is not known yet (another resource's output
+ * during preview) cannot be used: the message names it.
+ */
+async function plain(value: unknown, path: string): Promise<unknown> {
+  if (isOutput(value)) {
+    if (!(await value.isKnown))
+      throw new TypeError(
+        `[${path}] must be known when the program runs (a value, not the output of a resource that is not created yet)`,
+      );
+    return plain(await value.promise(), path);
+  }
+  if (Array.isArray(value))
+    return Promise.all(value.map((item, i) => plain(item, `${path}[${i}]`)));
+  if (typeof value === "object" && value !== null) {
+    const entries = await Promise.all(
+      Object.entries(value).map(async ([key, item]) => [key, await plain(item, `${path}.${key}`)]),
+    );
+    return Object.fromEntries(entries);
+  }
+  return value;
+}
+
+/**
+ * An object argument whose `plainKeys` must be plain values and whose other properties stay Inputs. Arriving
+ * as one Output (a secret, or with dependencies), each Input property keeps its secrecy and dependencies.
+ */
+async function object(
+  value: unknown,
+  path: string,
+  plainKeys: readonly string[],
+): Promise<Props | undefined> {
+  if (value === undefined) return undefined;
+  const whole: unknown = isOutput(value) ? await plain(value, path) : value;
+  if (typeof whole !== "object" || whole === null || Array.isArray(whole))
+    throw new TypeError(`[${path}] must be an object`);
+  const result: Props = {};
+  for (const [key, item] of Object.entries(whole)) {
+    if (plainKeys.includes(key)) result[key] = await plain(item, `${path}.${key}`);
+    else result[key] = isOutput(value) ? value.apply((o) => (o as Props)?.[key]) : item;
+  }
+  return result;
+}
+
+/** Plain values where VmWithReadySsh's arguments say so (see VmWithReadySshArgs); Inputs elsewhere. */
+async function componentArgs(inputs: pulumi.Inputs): Promise<VmWithReadySshArgs> {
+  const args: Props = { ...inputs };
+  for (const key of [
+    "adminUsername",
+    "hostKeyTrust",
+    "image",
+    "computerName",
+    "customData",
+    "frozen",
+  ]) {
+    if (args[key] !== undefined) args[key] = await plain(args[key], key);
+  }
+  args.network = await object(args.network, "network", [
+    "publicIp",
+    "allowedSshSourceCidrs",
+    "vnetAddressSpace",
+    "subnetAddressPrefix",
+    "natGateway",
+  ]);
+  args.osDisk = await object(args.osDisk, "osDisk", ["sizeGb"]);
+  args.readiness = await object(args.readiness, "readiness", ["level"]);
+  args.ssh = await object(args.ssh, "ssh", []);
+  for (const key of Object.keys(args)) if (args[key] === undefined) delete args[key];
+  return args as unknown as VmWithReadySshArgs;
+}

@@ -1,0 +1,194 @@
+// The provider plugin started as Pulumi's Node language host starts a plugin from source (the SDK's own
+// run-plugin, in a program directory with no node_modules, as a Python program's is), then driven over gRPC
+// in the engine's order: plugin info, schema, Configure, Check → Create (a real sshd that starts late) →
+// Diff → Read (no probe) → Update → Delete. Secrets arrive and leave marked, as the engine sends and expects.
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fingerprintOf } from "../../components/readiness/host-key";
+import { parsePrivateKey } from "../../components/readiness/keys";
+import { isWireSecret, secretOnWire } from "../../components/plugin/wire";
+import { SSH_KEY_PAIR, SSH_READINESS } from "../../components/plugin/schema";
+import { connectionsDuring } from "../support/bad-servers";
+import { ed25519 } from "../support/keys";
+import { opensshSkipReason } from "../support/openssh";
+import { ProviderHost } from "../support/provider-host";
+import { noSecretIn } from "../support/secrets";
+import { OpenSshServer, freePort } from "../../tools/simulator/openssh";
+
+const REPO = resolve(__dirname, "../../..");
+const PASSPHRASE = "correct-horse-battery";
+const user = ed25519(PASSPHRASE);
+const assertNoSecret = noSecretIn([PASSPHRASE], [user.private]);
+
+/** The value with every secret-marked part replaced: what must hold no secret in plaintext. */
+function unmarked(value: unknown): unknown {
+  if (isWireSecret(value)) return "[secret]";
+  if (Array.isArray(value)) return value.map(unmarked);
+  if (typeof value === "object" && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unmarked(v)]));
+  return value;
+}
+const noPlainSecret = (value: unknown, where: string) =>
+  assertNoSecret(JSON.stringify(unmarked(value)), where);
+
+describe(
+  "the provider plugin, run from source and driven over gRPC",
+  { skip: opensshSkipReason() },
+  () => {
+    const name = "vm-ready";
+    let plugin: ProviderHost;
+    let sshd: OpenSshServer;
+    /** The inputs as the engine sends them to a plugin that accepts secrets: the key and passphrase marked. */
+    let inputs: Record<string, unknown>;
+    let checked: Record<string, unknown>;
+    let created: { id: string; properties: Record<string, unknown> };
+    let createStarted = 0;
+    let createEnded = 0;
+
+    before(async () => {
+      sshd = new OpenSshServer();
+      sshd.authorize(user.public);
+      sshd.port = await freePort();
+      inputs = {
+        host: "127.0.0.1",
+        port: sshd.port,
+        username: sshd.user,
+        privateKey: secretOnWire(user.private),
+        passphrase: secretOnWire(PASSPHRASE),
+        timeout: "30s",
+        triggers: ["vm-1"],
+      };
+      // A program directory of its own, without node_modules: the plugin finds everything from its folder.
+      plugin = await ProviderHost.startPlugin(
+        join(REPO, "provider"),
+        mkdtempSync(join(tmpdir(), "ssh-ready-program-")),
+      );
+      plugin.type = SSH_READINESS;
+      const configured = await plugin.configure();
+      assert.equal(configured.getAcceptsecrets(), true);
+      ({ inputs: checked } = await plugin.check(name, {}, inputs));
+      const late = setTimeout(() => void sshd.start(), 1500);
+      createStarted = performance.now();
+      try {
+        created = await plugin.create(name, checked);
+      } finally {
+        clearTimeout(late);
+      }
+      createEnded = performance.now();
+    });
+    after(async () => {
+      await plugin.stop();
+      await sshd.dispose();
+    });
+
+    it("reports the package's version and serves the schema the build wrote", async () => {
+      const { version } = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as {
+        version: string;
+      };
+      assert.equal(await plugin.pluginVersion(), version);
+      const shipped = JSON.parse(
+        readFileSync(join(REPO, "dist/components/plugin/schema.json"), "utf8"),
+      ) as Record<string, unknown>;
+      assert.deepEqual(await plugin.schema(), shipped);
+    });
+
+    it("Check keeps the secret marks, records the key by fingerprint, and labels by the resource's name", () => {
+      assert.ok(isWireSecret(checked.privateKey) && isWireSecret(checked.passphrase));
+      const record = checked.__recorded as Record<string, unknown>;
+      assert.equal(
+        record.keyFingerprint,
+        fingerprintOf(parsePrivateKey(user.private, PASSPHRASE).getPublicSSH()),
+      );
+      assert.equal(checked.label, name);
+      noPlainSecret(checked, "Check's response");
+    });
+
+    it("Check names each bad property with the engine's message", async () => {
+      const { failures } = await plugin.check(name, {}, { ...inputs, port: 0, hostKeyPin: "no" });
+      assert.deepEqual(
+        failures.map((f) => f.property),
+        ["port", "hostKeyPin"],
+      );
+      assert.equal(failures[0].reason, "[port] must be from 1 to 65535, got 0");
+    });
+
+    it("Create blocks until the late sshd accepts the key, and returns no secret", () => {
+      assert.ok(createEnded - createStarted >= 1500, "not before sshd was up");
+      const p = created.properties;
+      assert.equal(p.hostKey, sshd.hostKeyPublic);
+      assert.equal(p.knownHostsLine, `[127.0.0.1]:${sshd.port} ${sshd.hostKeyPublic}`);
+      assert.ok(!("privateKey" in p) && !("passphrase" in p));
+      noPlainSecret(p, "Create's response");
+      assert.ok(
+        plugin.lines.some((l) => l === `[${name}] waiting for sshd on 127.0.0.1:${sshd.port}`),
+        plugin.lines.join("\n"),
+      );
+      assertNoSecret(plugin.lines.join("\n"), "the plugin's output");
+    });
+
+    it("Diff: the same inputs are DIFF_NONE; a new host replaces, a new timeout updates", async () => {
+      // As the engine does: the new inputs are checked first, then compared with the outputs.
+      const diff = async (change: Record<string, unknown>) => {
+        const { inputs: news } = await plugin.check(name, checked, { ...inputs, ...change });
+        return plugin.diff(name, created.id, created.properties, news);
+      };
+      assert.equal((await diff({})).changes, "DIFF_NONE");
+      assert.deepEqual((await diff({ host: "localhost" })).replaces, ["host"]);
+      const timeout = await diff({ timeout: "20m" });
+      assert.deepEqual([timeout.changes, timeout.replaces], ["DIFF_SOME", []]);
+    });
+
+    it("Read (refresh) gives the state back and does not probe: sshd is stopped", async () => {
+      await sshd.stop();
+      let read: { id: string; properties: Record<string, unknown> } | undefined;
+      const connections = await connectionsDuring(sshd.port, async () => {
+        read = await plugin.read(name, created.id, created.properties);
+      });
+      assert.equal(connections, 0);
+      assert.deepEqual(read, { id: created.id, properties: created.properties });
+    });
+
+    it("Update (a new timeout) keeps what the wait found and waits for nothing", async () => {
+      const { inputs: news } = await plugin.check(name, checked, { ...inputs, timeout: "45s" });
+      const outs = await plugin.update(name, created.id, created.properties, news);
+      assert.equal(outs.timeout, "45s");
+      assert.equal(outs.hostKey, created.properties.hostKey);
+      noPlainSecret(outs, "Update's response");
+    });
+
+    it("Delete does nothing and succeeds", async () => {
+      await plugin.delete(name, created.id, created.properties);
+    });
+
+    it("SshKeyPair: Create returns the private key marked secret, and a refresh keeps it", async () => {
+      plugin.type = SSH_KEY_PAIR;
+      try {
+        const pair = await plugin.create("host-key", { comment: "vm", keyType: "ecdsa" });
+        const { privateKey, publicKey, fingerprint } = pair.properties;
+        assert.ok(isWireSecret(privateKey), "the private key leaves the plugin marked secret");
+        assert.match(String(privateKey.value), /^-----BEGIN OPENSSH PRIVATE KEY-----/);
+        assert.match(String(publicKey), /^ecdsa-sha2-nistp256 AAAA\S+ vm$/);
+        assert.equal(pair.id, fingerprint);
+        const read = await plugin.read("host-key", pair.id, pair.properties);
+        assert.ok(isWireSecret(read.properties.privateKey));
+      } finally {
+        plugin.type = SSH_READINESS;
+      }
+    });
+
+    it("refuses a type it does not serve, naming it", async () => {
+      plugin.type = "vm-with-ready-ssh:index:Nothing";
+      try {
+        await assert.rejects(
+          plugin.create("x", {}),
+          /has no resource type vm-with-ready-ssh:index:Nothing/,
+        );
+      } finally {
+        plugin.type = SSH_READINESS;
+      }
+    });
+  },
+);

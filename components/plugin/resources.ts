@@ -4,21 +4,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { SshKeyPairArgs } from "../azure/ssh-key-pair";
 import { VmWithReadySsh, type KeyPairResource } from "../azure/vm-with-ready-ssh";
-import { SshReadiness, type SshReadinessArgs } from "../ssh-readiness/ssh-readiness";
+import {
+  readinessProps,
+  SshReadiness,
+  type SshReadinessArgs,
+} from "../ssh-readiness/ssh-readiness";
 import { SSH_KEY_PAIR, SSH_READINESS } from "./schema";
 import { PLUGIN_VERSION } from "./version";
-
-/** Outputs the wait finds; named in the props so the resource gets them (as SshReadiness names them). */
-const READINESS_OUTPUTS = [
-  "serverBanner",
-  "hostKey",
-  "hostKeyFingerprint",
-  "knownHostsLine",
-  "readyAt",
-  "waitedMs",
-  "attempts",
-  "warnings",
-] as const;
 
 /** SshReadiness as the plugin's custom resource: the same inputs, secrets and outputs. */
 export class PluginSshReadiness extends pulumi.CustomResource {
@@ -28,19 +20,7 @@ export class PluginSshReadiness extends pulumi.CustomResource {
   declare readonly knownHostsLine: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: SshReadinessArgs, opts: pulumi.CustomResourceOptions = {}) {
-    super(
-      SSH_READINESS,
-      name,
-      {
-        ...args,
-        privateKey: args.privateKey === undefined ? undefined : pulumi.secret(args.privateKey),
-        passphrase: args.passphrase === undefined ? undefined : pulumi.secret(args.passphrase),
-        jumpHost: args.jumpHost === undefined ? undefined : pulumi.secret(args.jumpHost),
-        label: args.label ?? name,
-        ...Object.fromEntries(READINESS_OUTPUTS.map((key) => [key, undefined])),
-      },
-      { version: PLUGIN_VERSION, ...opts },
-    );
+    super(SSH_READINESS, name, readinessProps(name, args), { version: PLUGIN_VERSION, ...opts });
   }
 }
 

@@ -108,32 +108,40 @@ export class SshReadiness extends pulumi.dynamic.Resource {
   declare readonly warnings: pulumi.Output<string[]>;
 
   constructor(name: string, args: SshReadinessArgs, opts?: pulumi.CustomResourceOptions) {
-    renamed(args, "", "hostKey", "hostKeyPin");
     super(
       forwardingProvider,
       name,
-      {
-        ...args,
-        privateKey: args.privateKey === undefined ? undefined : pulumi.secret(args.privateKey),
-        passphrase: args.passphrase === undefined ? undefined : pulumi.secret(args.passphrase),
-        jumpHost: args.jumpHost === undefined ? undefined : pulumi.secret(args.jumpHost),
-        label: args.label ?? name,
-        // A dynamic resource gets only the outputs named here.
-        username: args.username,
-        level: args.level,
-        serverBanner: undefined,
-        hostKeyPin: args.hostKeyPin,
-        hostKey: undefined,
-        hostKeyFingerprint: undefined,
-        knownHostsLine: undefined,
-        readyAt: undefined,
-        waitedMs: undefined,
-        attempts: undefined,
-        warnings: undefined,
-      },
+      readinessProps(name, args),
       opts,
       "ssh-readiness",
       "SshReadiness",
     );
   }
+}
+
+/**
+ * What a readiness resource registers, of either kind (this dynamic one, or the provider plugin's): the inputs
+ * with the key, its passphrase and the jump host secret even when given plain, the label defaulting to the
+ * resource's name, and every output named (a resource gets only the outputs named in its props).
+ */
+export function readinessProps(name: string, args: SshReadinessArgs): pulumi.Inputs {
+  renamed(args, "", "hostKey", "hostKeyPin");
+  return {
+    ...args,
+    privateKey: args.privateKey === undefined ? undefined : pulumi.secret(args.privateKey),
+    passphrase: args.passphrase === undefined ? undefined : pulumi.secret(args.passphrase),
+    jumpHost: args.jumpHost === undefined ? undefined : pulumi.secret(args.jumpHost),
+    label: args.label ?? name,
+    username: args.username,
+    level: args.level,
+    serverBanner: undefined,
+    hostKeyPin: args.hostKeyPin,
+    hostKey: undefined,
+    hostKeyFingerprint: undefined,
+    knownHostsLine: undefined,
+    readyAt: undefined,
+    waitedMs: undefined,
+    attempts: undefined,
+    warnings: undefined,
+  };
 }

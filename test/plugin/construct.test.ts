@@ -12,18 +12,9 @@ import { isWireSecret, SPECIAL_SIG_KEY } from "../../components/plugin/wire";
 import { ed25519 } from "../support/keys";
 import { ProviderHost } from "../support/provider-host";
 import { RecordingMonitor, type Registration } from "../support/resource-monitor";
-import { noSecretIn } from "../support/secrets";
+import { noSecretIn, unmarked } from "../support/secrets";
 
 const REPO = resolve(__dirname, "../../..");
-/** The value with every secret-marked part replaced: what must hold no secret in plaintext. */
-function unmarked(value: unknown): unknown {
-  if (isWireSecret(value)) return "[secret]";
-  if (Array.isArray(value)) return value.map(unmarked);
-  if (typeof value === "object" && value !== null)
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unmarked(v)]));
-  return value;
-}
-
 /** An output value on the wire (a value with its secrecy and dependencies), as engines send to construct. */
 const outputValue = (value: unknown, { secret = false, dependencies = [] as string[] } = {}) => ({
   [SPECIAL_SIG_KEY]: "d0e6a833031e9bbcd3f4e8bde6ca49a4",

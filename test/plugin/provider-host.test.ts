@@ -15,7 +15,7 @@ import { connectionsDuring } from "../support/bad-servers";
 import { ed25519 } from "../support/keys";
 import { opensshSkipReason } from "../support/openssh";
 import { ProviderHost } from "../support/provider-host";
-import { noSecretIn } from "../support/secrets";
+import { noSecretIn, unmarked } from "../support/secrets";
 import { OpenSshServer, freePort } from "../../tools/simulator/openssh";
 
 const REPO = resolve(__dirname, "../../..");
@@ -23,14 +23,6 @@ const PASSPHRASE = "correct-horse-battery";
 const user = ed25519(PASSPHRASE);
 const assertNoSecret = noSecretIn([PASSPHRASE], [user.private]);
 
-/** The value with every secret-marked part replaced: what must hold no secret in plaintext. */
-function unmarked(value: unknown): unknown {
-  if (isWireSecret(value)) return "[secret]";
-  if (Array.isArray(value)) return value.map(unmarked);
-  if (typeof value === "object" && value !== null)
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unmarked(v)]));
-  return value;
-}
 const noPlainSecret = (value: unknown, where: string) =>
   assertNoSecret(JSON.stringify(unmarked(value)), where);
 

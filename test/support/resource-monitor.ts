@@ -39,7 +39,7 @@ export class RecordingMonitor {
   readonly outputs = new Map<string, Props>();
   readonly logs: { severity: number; message: string }[] = [];
   /** The outputs sent back for each custom resource, in order. */
-  readonly outputsSent: { type: string; outputs: Props }[] = [];
+  readonly outputsSent: { type: string; name: string; outputs: Props }[] = [];
   private readonly server = new grpc.Server();
 
   private constructor(
@@ -154,7 +154,7 @@ export class RecordingMonitor {
     response.setUrn(registration.urn);
     if (registration.custom) {
       const outputs = await this.outputsOf(registration);
-      this.outputsSent.push({ type: registration.type, outputs });
+      this.outputsSent.push({ type: registration.type, name: registration.name, outputs });
       response.setId(typeof outputs.id === "string" ? outputs.id : `${registration.name}-id`);
       response.setObject(Struct.fromJavaScript(outputs as never));
     }

@@ -16,8 +16,9 @@ import { noSecretIn, unmarked } from "../support/secrets";
 
 const REPO = resolve(__dirname, "../../..");
 /** An output value on the wire (a value with its secrecy and dependencies), as engines send to construct. */
+const OUTPUT_VALUE = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
 const outputValue = (value: unknown, { secret = false, dependencies = [] as string[] } = {}) => ({
-  [SPECIAL_SIG_KEY]: "d0e6a833031e9bbcd3f4e8bde6ca49a4",
+  [SPECIAL_SIG_KEY]: OUTPUT_VALUE,
   value,
   secret,
   dependencies,
@@ -216,6 +217,27 @@ describe("VmWithReadySsh through the plugin, with the user's key", () => {
       assert.equal((ready.inputs.privateKey as { value: string }).value, user.private);
       assert.ok(isWireSecret(state.connection) && isWireSecret(state.adminPrivateKey));
       noSecretIn([], [user.private])(JSON.stringify(unmarked(state)), "the component's outputs");
+    } finally {
+      await plugin.stop();
+      await monitor.stop();
+    }
+  });
+
+  it("refuses an argument that takes a value when it is not known yet, naming it", async () => {
+    const monitor = await RecordingMonitor.start();
+    const plugin = await startPlugin(monitor);
+    try {
+      // An output value without a value: another resource's output that preview does not know yet.
+      const unknown = { [SPECIAL_SIG_KEY]: OUTPUT_VALUE, dependencies: [] };
+      await assert.rejects(
+        plugin.construct(monitor, VM_WITH_READY_SSH, "vm", {
+          location: "westeurope",
+          adminUsername: "azureuser",
+          network: { publicIp: unknown },
+        }),
+        /\[network\.publicIp\] must be known when the program runs/,
+      );
+      assert.deepEqual(monitor.registrations, []);
     } finally {
       await plugin.stop();
       await monitor.stop();

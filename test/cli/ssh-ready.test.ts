@@ -251,7 +251,13 @@ describe("ssh-ready", () => {
             "--timeout",
             "60s",
           ],
-          { command: ["npx", "--no-install", "ssh-ready"], onFirstAttempt: () => started() },
+          {
+            command: ["npx", "--no-install", "ssh-ready"],
+            // With nothing in its cache yet (a fresh machine), npx links this package and runs its prepare: a
+            // full rebuild of dist/, under the test files running beside this one. The build is already there.
+            env: { npm_config_ignore_scripts: "true" },
+            onFirstAttempt: () => started(),
+          },
         );
         // npx takes a while to start in a fresh clone: the VM boots once the command is waiting.
         let started: () => void = () => undefined;

@@ -39,6 +39,18 @@ async function startPlugin(monitor: Monitor): Promise<ProviderHost> {
   return plugin;
 }
 
+/** Runs `test` with a plugin of its own and a monitor of its own, both stopped afterwards. */
+async function withPlugin(test: (monitor: Monitor, plugin: ProviderHost) => Promise<void>) {
+  const monitor = await RecordingMonitor.start();
+  const plugin = await startPlugin(monitor);
+  try {
+    await test(monitor, plugin);
+  } finally {
+    await plugin.stop();
+    await monitor.stop();
+  }
+}
+
 describe("VmWithReadySsh constructed through the provider plugin", () => {
   let monitor: Monitor;
   let plugin: ProviderHost;
@@ -193,10 +205,8 @@ describe("VmWithReadySsh constructed through the provider plugin", () => {
 });
 
 describe("VmWithReadySsh through the plugin, with the user's key", () => {
-  it("takes the key as a secret and makes no admin key pair", async () => {
-    const monitor = await RecordingMonitor.start();
-    const plugin = await startPlugin(monitor);
-    try {
+  it("takes the key as a secret and makes no admin key pair", () =>
+    withPlugin(async (monitor, plugin) => {
       const user = ed25519();
       const { state } = await plugin.construct(monitor, VM_WITH_READY_SSH, "vm", {
         location: "westeurope",
@@ -217,16 +227,10 @@ describe("VmWithReadySsh through the plugin, with the user's key", () => {
       assert.equal((ready.inputs.privateKey as { value: string }).value, user.private);
       assert.ok(isWireSecret(state.connection) && isWireSecret(state.adminPrivateKey));
       noSecretIn([], [user.private])(JSON.stringify(unmarked(state)), "the component's outputs");
-    } finally {
-      await plugin.stop();
-      await monitor.stop();
-    }
-  });
+    }));
 
-  it("refuses an argument that takes a value when it is not known yet, naming it", async () => {
-    const monitor = await RecordingMonitor.start();
-    const plugin = await startPlugin(monitor);
-    try {
+  it("refuses an argument that takes a value when it is not known yet, naming it", () =>
+    withPlugin(async (monitor, plugin) => {
       // An output value without a value: another resource's output that preview does not know yet.
       const unknown = { [SPECIAL_SIG_KEY]: OUTPUT_VALUE, dependencies: [] };
       await assert.rejects(
@@ -238,16 +242,10 @@ describe("VmWithReadySsh through the plugin, with the user's key", () => {
         /\[network\.publicIp\] must be known when the program runs/,
       );
       assert.deepEqual(monitor.registrations, []);
-    } finally {
-      await plugin.stop();
-      await monitor.stop();
-    }
-  });
+    }));
 
-  it("refuses a bad argument with the component's own message, before registering anything", async () => {
-    const monitor = await RecordingMonitor.start();
-    const plugin = await startPlugin(monitor);
-    try {
+  it("refuses a bad argument with the component's own message, before registering anything", () =>
+    withPlugin(async (monitor, plugin) => {
       await assert.rejects(
         plugin.construct(monitor, VM_WITH_READY_SSH, "vm", {
           location: "westeurope",
@@ -256,9 +254,5 @@ describe("VmWithReadySsh through the plugin, with the user's key", () => {
         /\[adminUsername\]/,
       );
       assert.deepEqual(monitor.registrations, []);
-    } finally {
-      await plugin.stop();
-      await monitor.stop();
-    }
-  });
+    }));
 });

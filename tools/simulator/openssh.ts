@@ -15,13 +15,19 @@ const TEST_USER = "ssh-ready-test";
  * lock on /etc/passwd ("cannot lock /etc/passwd; try again later"), as test files running side by side do, so
  * a failure is tried again for a few seconds before it counts.
  */
-export function accountTool(tool: "useradd" | "usermod" | "userdel", args: string[]): void {
+export function accountTool(
+  tool: "useradd" | "usermod" | "userdel",
+  args: string[],
+  /** Stop trying once this holds (another process did the work). */
+  done: () => boolean = () => false,
+): void {
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {
       execFileSync(tool, args, { stdio: ["ignore", "ignore", "pipe"] });
       return;
     } catch (error) {
+      if (done()) return;
       if (Date.now() > deadline) throw error;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
     }
@@ -39,14 +45,11 @@ export function accountExists(name: string): boolean {
 
 /** A plain user for tests, unlocked for key logins (useradd leaves it locked, "!", which sshd refuses). */
 export function ensureUser(name: string): void {
-  if (!accountExists(name)) {
-    try {
-      accountTool("useradd", ["-M", "-d", "/nonexistent", "-s", "/bin/sh", name]);
-    } catch (error) {
-      // Another test file made it first.
-      if (!accountExists(name)) throw error;
-    }
-  }
+  // Another test file may make it first.
+  if (!accountExists(name))
+    accountTool("useradd", ["-M", "-d", "/nonexistent", "-s", "/bin/sh", name], () =>
+      accountExists(name),
+    );
   const unlocked = readFileSync("/etc/shadow", "utf8")
     .split("\n")
     .some((line) => line.startsWith(`${name}:*:`));

@@ -106,8 +106,9 @@ export async function runWait(
     );
   };
 
-  // Re-offering spreads over a little more than one polite interval (a hand loop's pause plus its login), so
-  // a connection held open and the next one pace no faster than a polite reconnect would.
+  // Re-offering spreads over a little more than one polite interval (a hand loop's pause plus its login), and
+  // the next connection comes one offer interval after the last refusal: offers stay evenly spaced, and
+  // connections come further apart than a polite reconnect's.
   let keyOffers = KEY_OFFERS;
   const span = REOFFER_SPAN * opts.schedule.politeIntervalMs;
   const offersOf = (max: number) =>
@@ -117,13 +118,14 @@ export async function runWait(
     for (;;) {
       attempts += 1;
       const startedMs = clock.now() - start;
+      const offers = offersOf(keyOffers);
       const outcome = await deps.attempt(opts, {
         signal,
         now: () => clock.now(),
         remainingMs: deadline - clock.now(),
         jump,
         hostKeyAlgorithms: hostKeyAlgorithmsFor(opts.pin, excludedKeyTypes),
-        keyOffers: offersOf(keyOffers),
+        keyOffers: offers,
         onCommandStart: () =>
           deps.onCommandStart?.({
             attempt: attempts,
@@ -196,9 +198,11 @@ export async function runWait(
 
       if (outcome.authLimitHit) keyOffers = Math.max(1, (outcome.keyOffers ?? 1) - 1);
       let delay = schedule.next(failure, outcome.reached);
-      // A connection that kept re-offering the key was a polite wait itself: the next starts that much sooner.
-      if ((outcome.keyOffers ?? 0) > 1)
-        delay = Math.max(0, delay - (clock.now() - start - startedMs));
+      // A connection that kept re-offering the key was a polite wait itself: the next starts that much sooner,
+      // but one offer interval after the last refusal, not at once: the new connection offers the key as soon
+      // as it is up, and an offer a moment after a refused one would only spend a connection early.
+      if (offers && (outcome.keyOffers ?? 0) > 1)
+        delay = Math.max(offers.everyMs, delay - (clock.now() - start - startedMs));
       const remaining = deadline - clock.now();
       if (remaining >= MIN_ATTEMPT_MS) event.nextDelayMs = Math.min(delay, remaining);
       deps.onAttempt?.(event);

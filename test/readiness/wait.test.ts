@@ -330,6 +330,36 @@ describe("runWait", () => {
     );
   });
 
+  it("keeps the key's offers evenly spaced: a connection that re-offered it is followed one offer interval later", async () => {
+    const user = ed25519();
+    // Each connection holds the key's offers for 1.2 s (offers 300 ms apart) and is refused.
+    const { promise, events, contexts } = await waitWith(
+      { level: "auth", username: "u", privateKey: user.private },
+      (n, ctx) =>
+        n <= 8 ? failed("auth-rejected", "auth", { keyOffers: ctx.keyOffers?.max }) : ready(),
+      { attemptMs: 1200 },
+    );
+    await promise;
+    assert.deepEqual(contexts[0].keyOffers, { max: 5, everyMs: 300 });
+    assert.deepEqual(
+      events.map((e) => e.nextDelayMs),
+      // The polite pause (1 s) is spent while the connection is held, so the next comes one offer interval
+      // after the last refusal; once the backoff has grown the pause beyond the connection, the rest is kept.
+      [300, 300, 300, 300, 300, 300, 2250 - 1200, 3375 - 1200, undefined],
+    );
+  });
+
+  it("paces a connection that offered the key once as any polite attempt", async () => {
+    const user = ed25519();
+    const { promise, events } = await waitWith(
+      { level: "auth", username: "u", privateKey: user.private },
+      (n) => (n === 1 ? failed("auth-rejected", "auth", { keyOffers: 1 }) : ready()),
+      { attemptMs: 100 },
+    );
+    await promise;
+    assert.equal(events[0].nextDelayMs, 1000);
+  });
+
   it("leaves an attempt cut short by the deadline out of the counts and the last error", async () => {
     const { promise, events } = await waitWith({ level: "banner", timeout: "3s" }, (n) =>
       n < 3

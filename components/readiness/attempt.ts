@@ -99,7 +99,7 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
         ? phaseMs()
         : Math.max(1, Math.min(opts.commandTimeoutMs, until - ctx.now()));
     if (opts.level === "command") ctx.onCommandStart?.();
-    const run = await runCommand(client, command, state, commandMs, ctx.signal, resources);
+    const run = await runCommand(client, stream, command, state, commandMs, ctx.signal, resources);
     const outcome = judgeCommand(opts, state, run.exitCode, run.output);
     if (!outcome.ok || opts.level !== "command" || doneWhenAsked(opts, run.output)) return outcome;
     // The command may have run for minutes on a connection opened before sshd was restarted (a restart keeps

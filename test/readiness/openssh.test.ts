@@ -259,6 +259,40 @@ describe("against OpenSSH sshd", { skip }, () => {
     });
   });
 
+  it("answers the server's messages after login with no-more-sessions, after its session request, at most 3", async () => {
+    // sshd's debug log shows the requests in the order it took them; LogLevel in a Match block overrides.
+    const sshd = new OpenSshServer({ config: ["Match all", "LogLevel DEBUG1"] });
+    sshd.authorize(user.public);
+    await sshd.start();
+    try {
+      for (const level of ["auth", "command"] as const) {
+        const from = sshd.log.length;
+        const result = await waitForSsh({
+          host: "127.0.0.1",
+          port: sshd.port,
+          username: sshd.user,
+          privateKey: user.private,
+          ...(level === "command" ? { level, command: "echo session ran" } : { level }),
+        });
+        assert.equal(result.attempts, 1);
+        if (level === "command") assert.match(result.command?.output ?? "", /session ran$/);
+        // The connection's last lines reach the log a moment after the wait ends.
+        const closed = /^Received disconnect from /;
+        while (!sshd.log.slice(from).some((l) => closed.test(l)))
+          await new Promise((r) => setTimeout(r, 10));
+        const requests = sshd.log
+          .slice(from)
+          .filter((l) => /ctype session|rtype no-more-sessions@openssh\.com/.test(l));
+        assert.match(requests[0] ?? "", /server_input_channel_open: ctype session/, level);
+        const noMore = requests.slice(1);
+        assert.ok(noMore.length >= 1 && noMore.length <= 3, `${level}: ${requests.join("\n")}`);
+        for (const line of noMore) assert.match(line, /want_reply 0\s*$/);
+      }
+    } finally {
+      await sshd.dispose();
+    }
+  });
+
   it("reports a jump host that forbids forwarding at once", async () => {
     const jump = new OpenSshServer({ config: ["AllowTcpForwarding no"] });
     jump.authorize(user.public);

@@ -24,14 +24,17 @@ describe("the benchmark", () => {
       /\| scenario \| waiter \| latency median \| latency p95 \| false-ready \| sshd connections \| MaxAuthTries hits \|/,
     );
     assert.match(run.stdout, /\nTargets:\n/);
+    assert.match(run.stdout, /\nThe confirming login .*\n {2}plain: \d+ ms; ssh-ready command/);
     const report = JSON.parse(readFileSync(join(cwd, "bench-results.json"), "utf8")) as {
       rows: { scenario: string; waiter: string; trials: number }[];
       scale: { hosts: number; detected: number };
-      results: unknown[];
+      results: { waiter: string; loginMs?: number }[];
     };
     assert.equal(report.rows.length, 15);
     assert.ok(report.rows.every((r) => r.trials === 1));
     assert.equal(report.results.length, 15);
+    for (const r of report.results)
+      assert.equal(typeof r.loginMs, r.waiter === "ssh-ready command" ? "number" : "undefined");
     assert.deepEqual([report.scale.hosts, report.scale.detected], [5, 5]);
   });
 });

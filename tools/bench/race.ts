@@ -4,6 +4,8 @@
 import { Client } from "ssh2";
 import type { GeneratedKeyPair } from "../../components/azure/key-generation";
 import { waitForSsh, type AttemptEvent } from "../../components/readiness";
+import { runAttempt } from "../../components/readiness/attempt";
+import { resolveOptions } from "../../components/readiness/resolve";
 import { createVm, type SimulatedVm } from "../simulator";
 import { portOpen } from "../simulator/tcp";
 
@@ -40,6 +42,11 @@ export interface TrialResult {
    * handshake): the latency to expect from the retry pace it kept when the server became ready.
    */
   paceMs?: number;
+  /**
+   * ssh-ready command only: one login to its VM after the next step (handshake and key, no session, as the
+   * confirming login after a command that waited): what that confirmation costs there.
+   */
+  loginMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -165,6 +172,25 @@ async function runWaiter(
   }
 }
 
+/** ms one login takes, as ssh-ready's confirming login makes it (handshake and key, no session). */
+async function loginMs(vm: SimulatedVm, key: string): Promise<number> {
+  const opts = resolveOptions({
+    host: "127.0.0.1",
+    port: vm.port,
+    username: vm.user,
+    privateKey: key,
+    level: "auth",
+  });
+  const started = performance.now();
+  const outcome = await runAttempt(opts, {
+    now: () => performance.now(),
+    remainingMs: 10_000,
+    loginOnly: true,
+  });
+  if (!outcome.ok) throw new Error(`the login to measure failed: ${outcome.detail}`);
+  return performance.now() - started;
+}
+
 /** The step after the wait: three logins at +0/+1/+2 s, each needing cloud-init done. */
 async function nextStep(
   vm: SimulatedVm,
@@ -199,7 +225,10 @@ export async function trial(
       // sshd logs each connection a moment after it; count when the log has caught up, less the next step's.
       await sleep(200);
       const connections = vms[i].connections() - next.connections;
+      const login =
+        waiter === "ssh-ready command" ? await loginMs(vms[i], userKey.privateKey) : undefined;
       return {
+        loginMs: login,
         readyAt,
         connections,
         authLimitHits: vms[i].authLimitHits(),
@@ -216,6 +245,7 @@ export async function trial(
       connections: o.connections,
       authLimitHits: o.authLimitHits,
       paceMs: o.paceMs === undefined ? undefined : Math.round(o.paceMs),
+      loginMs: o.loginMs === undefined ? undefined : Math.round(o.loginMs),
     }));
   } finally {
     await Promise.all(vms.map((vm) => vm.dispose()));

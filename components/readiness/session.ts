@@ -311,6 +311,7 @@ const OUTPUT_TAIL_BYTES = 2048;
 
 /** Data from the server acknowledged at once while the session opens: its post-login messages come in a few. */
 const SESSION_OPEN_ACKS = 3;
+const OPENSSH_BANNER = /^SSH-2\.0-OpenSSH_/;
 
 /**
  * While the session opens, answers each piece of data the server sends (after a login OpenSSH sends its host
@@ -318,10 +319,10 @@ const SESSION_OPEN_ACKS = 3;
  * and which OpenSSH's own client sends too: this connection opens no other session. The answer carries the TCP
  * acknowledgement at once. Without it the server's Nagle algorithm may hold its answer to the session request
  * until the client's delayed acknowledgement (40 ms on Linux), as it did in about half the logins measured here.
- * ssh2 sends the message only to OpenSSH servers; others get nothing.
+ * Only a server whose banner says OpenSSH gets it (ssh2's own check takes any version with two digits in a row).
  */
-function acknowledgeWhileOpening(client: Client, stream: Duplex): () => void {
-  let left = SESSION_OPEN_ACKS;
+function acknowledgeWhileOpening(client: Client, stream: Duplex, banner: string): () => void {
+  let left = OPENSSH_BANNER.test(banner) ? SESSION_OPEN_ACKS : 0;
   const answer = () => {
     if (left <= 0) return;
     left -= 1;
@@ -365,8 +366,10 @@ export function runCommand(
       ),
     (resolve, reject, settled) => {
       client.on("close", () => reject(state.closed()));
-      // After the session request: the server takes it first, then the message that forbids more.
-      let opened = () => undefined as void;
+      // exec() writes the session request at once and data arrives later, so the server takes the session
+      // request before any message that forbids more sessions.
+      const opened = acknowledgeWhileOpening(client, stream, state.banner ?? "");
+      resources.add(opened);
       client.exec(command, (err: Error | undefined, channel: ClientChannel) => {
         opened();
         if (err)
@@ -389,8 +392,6 @@ export function runCommand(
         });
         channel.on("close", () => resolve({ exitCode, output: tail() }));
       });
-      opened = acknowledgeWhileOpening(client, stream);
-      resources.add(opened);
     },
   );
 }

@@ -259,8 +259,9 @@ describe("against OpenSSH sshd", { skip }, () => {
     });
   });
 
-  it("answers the server's messages after login with no-more-sessions, after its session request, at most 3", async () => {
+  it("answers sshd's messages after login with no-more-sessions only after its session request, at most 3", async () => {
     // sshd's debug log shows the requests in the order it took them; LogLevel in a Match block overrides.
+    // None is sent when sshd's answer to the session request comes with its other messages, as it may.
     const sshd = new OpenSshServer({ config: ["Match all", "LogLevel DEBUG1"] });
     sshd.authorize(user.public);
     await sshd.start();
@@ -285,7 +286,7 @@ describe("against OpenSSH sshd", { skip }, () => {
           .filter((l) => /ctype session|rtype no-more-sessions@openssh\.com/.test(l));
         assert.match(requests[0] ?? "", /server_input_channel_open: ctype session/, level);
         const noMore = requests.slice(1);
-        assert.ok(noMore.length >= 1 && noMore.length <= 3, `${level}: ${requests.join("\n")}`);
+        assert.ok(noMore.length <= 3, `${level}: ${requests.join("\n")}`);
         for (const line of noMore) assert.match(line, /want_reply 0\s*$/);
       }
     } finally {

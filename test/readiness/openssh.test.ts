@@ -276,7 +276,7 @@ describe("against OpenSSH sshd", { skip }, () => {
           ...(level === "command" ? { level, command: "echo session ran" } : { level }),
         });
         assert.equal(result.attempts, 1);
-        if (level === "command") assert.match(result.command?.output ?? "", /session ran$/);
+        if (level === "command") assert.match(result.command?.output ?? "", /^session ran$/m);
         // The connection's last lines reach the log a moment after the wait ends.
         const closed = /^Received disconnect from /;
         while (!sshd.log.slice(from).some((l) => closed.test(l)))

@@ -113,6 +113,12 @@ export async function runWait(
   const span = REOFFER_SPAN * opts.schedule.politeIntervalMs;
   const offersOf = (max: number) =>
     max > 1 ? { max, everyMs: Math.round(span / (max - 1)) } : undefined;
+  // The wait gives up at the deadline, not before it, so the message never says less than the timeout the
+  // user set: an attempt cut short by the deadline may end a few milliseconds early (a phase timer).
+  const reachDeadline = async () => {
+    for (let left = deadline - clock.now(); left > 0; left = deadline - clock.now())
+      await clock.sleep(left, signal);
+  };
 
   try {
     for (;;) {
@@ -161,6 +167,7 @@ export async function runWait(
       const failure = outcome.failure ?? "timeout";
       if (outcome.cutByDeadline && lastCounted) {
         deps.onAttempt?.(event);
+        await reachDeadline();
         throw fail("SSH_NOT_READY", lastCounted);
       }
       counts[failure] = (counts[failure] ?? 0) + 1;
@@ -207,11 +214,9 @@ export async function runWait(
       if (remaining >= MIN_ATTEMPT_MS) event.nextDelayMs = Math.min(delay, remaining);
       deps.onAttempt?.(event);
       if (remaining >= MIN_ATTEMPT_MS) await clock.sleep(Math.min(delay, remaining), signal);
-      // No attempt starts with too little time to mean anything; the wait gives up at the deadline, not
-      // before it (so the message never says less than the timeout the user set).
+      // No attempt starts with too little time to mean anything.
       if (deadline - clock.now() < MIN_ATTEMPT_MS) {
-        for (let left = deadline - clock.now(); left > 0; left = deadline - clock.now())
-          await clock.sleep(left, signal);
+        await reachDeadline();
         throw fail("SSH_NOT_READY", outcome);
       }
     }

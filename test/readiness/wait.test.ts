@@ -360,19 +360,29 @@ describe("runWait", () => {
     assert.equal(events[0].nextDelayMs, 1000);
   });
 
-  it("leaves an attempt cut short by the deadline out of the counts and the last error", async () => {
-    const { promise, events } = await waitWith({ level: "banner", timeout: "3s" }, (n) =>
-      n < 3
-        ? failed("reset", "banner", { detail: "connection closed before the SSH banner" })
-        : failed("no-banner", "banner", {
-            detail: "connected, but no SSH banner within 1ms",
-            cutByDeadline: true,
-          }),
+  it("leaves an attempt cut short by the deadline out of the counts and the last error, and ends at the deadline", async () => {
+    const clock = new FakeClock();
+    const { promise, events } = await waitWith(
+      { level: "banner", timeout: "3s" },
+      (n, ctx) => {
+        if (n < 3)
+          return failed("reset", "banner", { detail: "connection closed before the SSH banner" });
+        // A phase timer set by the deadline may fire a few milliseconds before it: this one, 5 ms.
+        clock.t += ctx.remainingMs - 1 - 5;
+        return failed("no-banner", "banner", {
+          detail: "connected, but no SSH banner within 1ms",
+          cutByDeadline: true,
+        });
+      },
+      { clock },
     );
     const error = await promise.catch((e: unknown) => e);
     assert.ok(error instanceof SshNotReadyError);
     assert.deepEqual(error.counts, { reset: 2 });
     assert.equal(error.last.detail, "connection closed before the SSH banner");
     assert.equal(events.at(-1)?.cutByDeadline, true);
+    assert.equal(events.at(-1)?.elapsedMs, 2995);
+    assert.equal(error.elapsedMs, 3000);
+    assert.match(error.message, / over 3\.0s /);
   });
 });

@@ -6,7 +6,14 @@ import { connectDirect } from "./connect";
 import type { HostKeyInfo } from "./host-key";
 import { NO_CLOUD_INIT_MARKER } from "./options";
 import type { ResolvedOptions } from "./resolve";
-import { ConnectionState, lastLine, login, readBanner, runCommand } from "./session";
+import {
+  boundToSession,
+  ConnectionState,
+  lastLine,
+  login,
+  readBanner,
+  runCommand,
+} from "./session";
 import { printable } from "./printable";
 import { AttemptFailure, Resources, type Mismatch } from "./step";
 
@@ -93,7 +100,8 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
       resources,
     );
     if (ctx.loginOnly) return success("auth", "the key is accepted", state);
-    const command = opts.level === "auth" ? "true" : opts.command;
+    // `true` ends at once; the readiness command may run for minutes, and must not outlive the wait.
+    const command = opts.level === "auth" ? "true" : boundToSession(opts.command);
     const commandMs =
       opts.level === "auth"
         ? phaseMs()

@@ -1,6 +1,7 @@
 // Text from servers (banners, command output, disconnect messages) and from users is data: before it reaches a
 // terminal, control characters become visible escapes, so a hostile server cannot clear a screen, retitle a
-// window, ring the bell or reorder text; an invalid value is echoed only as a short prefix.
+// window, ring the bell, reorder text or start a line that looks like ours; an invalid value is echoed only as a
+// short prefix, and a private key never.
 
 /** C0 controls but tab, DEL, C1 controls, and the bidirectional overrides and isolates. */
 // eslint-disable-next-line no-control-regex -- matching control characters is this pattern's job
@@ -19,11 +20,30 @@ export function printable(text: string): string {
   return text.replace(UNPRINTABLE, escape);
 }
 
-/** Several lines safe for a terminal: each line as `printable`, the line breaks kept. */
+/**
+ * Several lines of our own making safe for a terminal: each line as `printable`, the line breaks kept. Every
+ * line break in the text must be ours: server text enters messages through `printable` or `quotedLines`.
+ */
 export function printableLines(text: string): string {
   return text
     .split("\n")
     .map((line) => printable(line.replace(/\r$/, "")))
+    .join("\n");
+}
+
+/** Put before each line of multi-line server text (a command's output), so that none can pass for ours. */
+export const QUOTE = "  | ";
+
+/**
+ * Text that is multi-line by nature and not ours (the readiness command's output, cloud-init's status): each
+ * line escaped as `printable` and set under `QUOTE`, so a server can add lines but never one of ours. Blank lines
+ * at either end are dropped.
+ */
+export function quotedLines(text: string): string {
+  return text
+    .replace(/^(\s*\n)+|\s+$/g, "")
+    .split("\n")
+    .map((line) => `${QUOTE}${printable(line.replace(/\r$/, ""))}`)
     .join("\n");
 }
 
@@ -44,7 +64,37 @@ export function jsonSafe(json: string): string {
  */
 export function shown(value: unknown, max = 40): string {
   const text = String(value);
-  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----|PuTTY-User-Key-File/.test(text)) return "(a private key)";
+  if (looksLikePrivateKey(text)) return "(a private key)";
   const safe = printable(text);
   return safe.length > max ? `${safe.slice(0, max)}…` : safe;
+}
+
+/** PEM and OpenSSH private key headers, PuTTY's, and an OpenSSH key body's first bytes in base64. */
+const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----|PuTTY-User-Key-File|b3BlbnNzaC1rZXktdjE/;
+
+/** Whether a value a user gave holds a private key (pasted into the wrong field, or a whole key file). */
+export function looksLikePrivateKey(text: string): boolean {
+  return PRIVATE_KEY.test(text);
+}
+
+/** What a redacted secret is replaced with. */
+export const REDACTED = "[secret]";
+/** Shorter secrets are not masked: masking one or two characters would garble every line and hide nothing. */
+const MIN_REDACTED_LENGTH = 3;
+
+/**
+ * Replaces every occurrence of the given secret values in a text, raw or as `printable` escaped them: the last
+ * screen before a line leaves a Pulumi provider, for values that the program marked secret.
+ */
+export function redactor(secrets: Iterable<string>): (text: string) => string {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (secret.length < MIN_REDACTED_LENGTH) continue;
+    forms.add(secret);
+    forms.add(printable(secret));
+    for (const line of secret.split("\n")) if (line.trim().length >= 16) forms.add(line.trim());
+  }
+  // Longest first, so that a secret containing another is replaced whole.
+  const ordered = [...forms].sort((a, b) => b.length - a.length);
+  return (text) => ordered.reduce((out, form) => out.split(form).join(REDACTED), text);
 }

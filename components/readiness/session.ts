@@ -11,7 +11,7 @@ import {
 import { classifySocketError, type FailureClass, type Phase } from "./classify";
 import { formatDuration } from "./duration";
 import { describeHostKey, type HostKeyInfo, type HostKeyPin } from "./host-key";
-import { shown } from "./printable";
+import { printable, shown } from "./printable";
 import { AttemptFailure, step, type Resources } from "./step";
 
 /** What one connection has shown so far; failures are classified from it. */
@@ -301,6 +301,30 @@ function classifyClientError(
   return state.fail("handshake", err.message);
 }
 
+/**
+ * Put before a command so that it ends with the session, for any user. sshd starts each session's shell as a
+ * process group of its own (setsid), and closes the command's input when the session ends, however it ends (we
+ * close the channel, or our process dies and the connection drops). A watcher in the background keeps the
+ * session's input; when it ends, the watcher sends SIGTERM to the whole group: the command and whatever it
+ * started. When the command ends first, the shell's exit trap ends the watcher, and the command's exit status is
+ * the session's. The command itself reads /dev/null. Needs a POSIX shell as the user's login shell, as the
+ * default command does.
+ */
+export const SESSION_BOUND =
+  "exec 3<&0 </dev/null; " +
+  "( while read -r _ <&3; do :; done; kill -TERM 0 ) >/dev/null 2>&1 & ssh_ready_watcher=$!; " +
+  "exec 3<&-; trap 'kill $ssh_ready_watcher 2>/dev/null' EXIT\n";
+
+/** The command as sent to the server: ended by the end of the session (see SESSION_BOUND). */
+export function boundToSession(command: string): string {
+  return `${SESSION_BOUND}${command}`;
+}
+
+/** The command a user wrote, from what was sent: for servers that run no shell (tests, simulations). */
+export function unbound(sent: string): string {
+  return sent.startsWith(SESSION_BOUND) ? sent.slice(SESSION_BOUND.length) : sent;
+}
+
 export interface CommandRun {
   exitCode: number | null;
   /** The last 2 KiB of stdout and stderr together. */
@@ -375,11 +399,11 @@ export function runCommand(
         if (err)
           return reject(state.fail("command-failed", `could not start a session: ${err.message}`));
         let exitCode: number | null = null;
-        let exited = false;
-        // A command still running when the wait stops with it (time limit, Ctrl-C) is asked to end: SIGTERM
-        // on the channel (RFC 4254 §6.9; OpenSSH delivers it to the command's process), then the channel closes.
+        // A command still running when the wait stops with it (time limit, Ctrl-C) ends when its input does
+        // (see boundToSession): end of input, then the channel closes. A signal on the channel (RFC 4254 §6.9)
+        // would not do: OpenSSH refuses to deliver one to a root session.
         const stop = () => {
-          if (!exited) channel.signal("TERM");
+          channel.end();
           channel.close();
         };
         if (settled()) return stop();
@@ -387,7 +411,6 @@ export function runCommand(
         channel.on("data", keep);
         channel.stderr.on("data", keep);
         channel.on("exit", (code: number | null) => {
-          exited = true;
           exitCode = typeof code === "number" ? code : null;
         });
         channel.on("close", () => resolve({ exitCode, output: tail() }));
@@ -396,8 +419,9 @@ export function runCommand(
   );
 }
 
+/** The last non-blank line of a command's output, escaped as one line (it is the server's text), at most 200 characters. */
 export function lastLine(text: string): string {
-  const lines = text.split("\n").filter((line) => line.trim() !== "");
-  const line = lines.at(-1) ?? "";
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
+  const line = printable(lines.at(-1) ?? "");
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }

@@ -2,6 +2,7 @@
 // register of everything opened so that every exit path closes it.
 import type { FailureClass, Phase } from "./classify";
 import type { HostKeyInfo } from "./host-key";
+import { printable } from "./printable";
 
 /** The keys a server presented that its pin refused, for a mismatch that is final. */
 export interface Mismatch {
@@ -9,7 +10,10 @@ export interface Mismatch {
   expected: string;
 }
 
-/** Why one attempt ended without success. `detail` is one line and never contains secrets. */
+/**
+ * Why one attempt ended without success. `detail` never contains secrets; it often quotes the server (a
+ * DISCONNECT reason, a command's last line), so it is made one line here, every control character escaped.
+ */
 export class AttemptFailure extends Error {
   /** Set when a time limit ended the step, rather than an answer from the server. */
   timedOut = false;
@@ -24,9 +28,9 @@ export class AttemptFailure extends Error {
     /** True when waiting longer cannot help (the wait ends at once). */
     readonly fatal = false,
   ) {
-    super(detail);
+    super(printable(detail));
     // Set again: in the serialized Pulumi provider, `super` becomes `Error.call(this, …)`, which sets nothing.
-    this.message = detail;
+    this.message = printable(detail);
     this.name = "AttemptFailure";
   }
 }

@@ -1,10 +1,12 @@
 // The words a person reads when a wait ends badly: what never happened, how often each failure occurred,
-// over how long, the likely cause, and the last error. Built only from non-secret data.
+// over how long, the likely cause, and the last error. Built only from non-secret data; the server's words appear
+// escaped on one line (the last error) or as quoted lines (a command's output), never as lines of their own.
 import { CLASS_INFO, type FailureClass, type Phase } from "./classify";
 import { formatDuration } from "./duration";
 import type { LastFailure } from "./errors";
 import { endpoint, type HostKeyInfo } from "./host-key";
 import type { Level } from "./options";
+import { quotedLines } from "./printable";
 
 export interface SummaryInput {
   host: string;
@@ -52,7 +54,8 @@ export function summarizeTimeout(s: SummaryInput): string {
   const lines = [
     `${headline(s)}: ${formatCounts(s.counts)} over ${formatDuration(s.elapsedMs)} (${CLASS_INFO[s.last.class].hint}). Last error: ${s.last.detail}`,
   ];
-  if (s.commandOutput) lines.push(`Last output of the readiness command:\n${s.commandOutput}`);
+  if (s.commandOutput)
+    lines.push(`Last output of the readiness command:\n${quotedLines(s.commandOutput)}`);
   else if (s.last.class === "command-failed") lines.push("The readiness command printed nothing.");
   return lines.join("\n");
 }
@@ -77,7 +80,8 @@ export function summarizeFatal(s: SummaryInput): string {
       `cloud-init on ${endpoint(s.host, s.port)} failed (${s.last.detail}) after ${formatDuration(s.elapsedMs)}; waiting longer will not help. ` +
         "Check /var/log/cloud-init.log and /var/log/cloud-init-output.log on the VM, or its serial log (boot diagnostics).",
     ];
-    if (s.commandOutput) lines.push(`Output of cloud-init status:\n${s.commandOutput}`);
+    if (s.commandOutput)
+      lines.push(`Output of cloud-init status:\n${quotedLines(s.commandOutput)}`);
     return lines.join("\n");
   }
   return `${headline(s)}: ${s.last.detail} (${CLASS_INFO[s.last.class].hint})`;

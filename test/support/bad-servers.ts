@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
 import { Server as SshServer, type ServerConfig, type Connection } from "ssh2";
+import { unbound } from "../../components/readiness/session";
 import { ed25519 } from "./keys";
 
 export interface Listening {
@@ -170,9 +171,11 @@ export async function acceptingServer(
       client.on("ready", () =>
         client.on("session", (accept) =>
           accept().on("exec", (acceptExec, _reject, info) => {
-            commands.push(info.command);
+            // The command as the user wrote it: this server runs no shell to honour the session binding.
+            const command = unbound(info.command);
+            commands.push(command);
             const stream = acceptExec();
-            const { output, code, hang } = options.answer?.(info.command) ?? {};
+            const { output, code, hang } = options.answer?.(command) ?? {};
             if (output) stream.write(output);
             if (hang) return;
             stream.exit(code ?? 0);

@@ -3,6 +3,7 @@
 import net from "node:net";
 import { Server as SshServer, utils, type Connection } from "ssh2";
 import { generateEd25519 } from "../../components/azure/key-generation";
+import { unbound } from "../../components/readiness/session";
 import type { BootPhase, CloudInitResult } from "./boot-simulator";
 import { freePort } from "./openssh";
 
@@ -58,19 +59,20 @@ export class Ssh2Vm {
     client.on("ready", () =>
       client.on("session", (accept) =>
         accept().on("exec", (acceptExec, _reject, info) => {
+          // The command as written: this simulation runs no shell to honour the session binding.
+          const command = unbound(info.command);
           const stream = acceptExec();
           const finish = (code: number, output: string) => {
             stream.write(output);
             stream.exit(code);
             stream.end();
           };
-          if (info.command === "true") return finish(0, "");
-          if (!info.command.includes("cloud-init"))
-            return finish(127, `sh: ${info.command}: not found\n`);
+          if (command === "true") return finish(0, "");
+          if (!command.includes("cloud-init")) return finish(127, `sh: ${command}: not found\n`);
           const answer = () =>
             finish(this.cloudInit!, this.cloudInit === 0 ? "status: done\n" : "status: error\n");
           if (this.cloudInit !== undefined) answer();
-          else if (!info.command.includes("--wait")) finish(0, "status: running\n");
+          else if (!command.includes("--wait")) finish(0, "status: running\n");
           else {
             // As cloud-init's --wait: a dot per poll while it runs.
             stream.write(".");

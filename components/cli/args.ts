@@ -216,10 +216,15 @@ export function parseCommandLine(
     if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) {
       const renamed = RENAMED_FLAGS[option.split("=")[0]];
       throw new UsageError(
-        renamed ? `${option} is now ${renamed} (renamed in 0.2.0)` : `unknown option ${option}`,
+        renamed
+          ? `${option.split("=")[0]} is now ${renamed} (renamed in 0.2.0)`
+          : `unknown option ${shown(option)}`,
       );
     }
-    throw new UsageError(message.split("\n")[0]);
+    // node's messages quote what was typed: screened like every value we echo.
+    throw new UsageError(
+      message.split("\n")[0].replace(/'([^']*)'/g, (_whole, typed: string) => `'${shown(typed)}'`),
+    );
   }
   const { values: v, positionals } = parsed;
   const base = { help: !!v.help, version: !!v.version, json: !!v.json, quiet: !!v.quiet };
@@ -228,20 +233,20 @@ export function parseCommandLine(
     throw new UsageError(
       positionals.length === 0
         ? "missing the host to wait for"
-        : `one host only, got: ${positionals.join(" ")}`,
+        : `one host only, got: ${positionals.map((p) => shown(p)).join(" ")}`,
     );
   }
   const target = splitUserHost(positionals[0], "host");
   if (target.port !== undefined)
     throw new UsageError(`host: give the port with -p, not in "${shown(positionals[0])}"`);
   if (target.user !== undefined && v.login !== undefined && target.user !== v.login) {
-    throw new UsageError(`user given twice: "${target.user}@" and -l ${v.login}`);
+    throw new UsageError(`user given twice: "${shown(target.user)}@" and -l ${shown(v.login)}`);
   }
   const flags: FlagNames = {
     host: "host",
     port: "-p",
     username: "-l",
-    privateKey: v.identity !== undefined ? `-i ${v.identity}` : "-i",
+    privateKey: v.identity !== undefined ? `-i ${shown(v.identity, 200)}` : "-i",
     passphrase: "SSH_READY_PASSPHRASE",
     level: "--level",
     command: "--command",
@@ -254,7 +259,7 @@ export function parseCommandLine(
     "jumpHost.username": "-J",
     "jumpHost.privateKey":
       v["jump-identity"] !== undefined
-        ? `--jump-identity ${v["jump-identity"]}`
+        ? `--jump-identity ${shown(v["jump-identity"], 200)}`
         : "--jump-identity",
     "jumpHost.passphrase": "SSH_READY_PASSPHRASE",
     "jumpHost.hostKeyPin": "--jump-host-key-pin",

@@ -8,6 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { acceptingServer, stallingServer, type InProcessSsh } from "../support/bad-servers";
 import { BootSimulator } from "../../tools/simulator/boot-simulator";
 import { ed25519 } from "../support/keys";
+import { noSecretIn } from "../support/secrets";
 import { freePort } from "../../tools/simulator/openssh";
 import { opensshSkipReason } from "../support/openssh";
 
@@ -95,6 +96,53 @@ describe("ssh-ready", () => {
         assert.equal(run.code, 2, run.stderr);
         assert.match(run.stderr, message);
         assert.equal(run.stdout, "");
+      });
+    }
+  });
+
+  // `ssh-ready "$(cat ~/.ssh/id_ed25519)"` and its kin: the key is named, never printed, with --json or not.
+  describe("a private key pasted where a value goes is named, never echoed", () => {
+    const key = user.private;
+    const noKey = noSecretIn([], [key]);
+    const cases: [string, string[], RegExp][] = [
+      ["as the first argument", [key], /^ssh-ready: unknown option \(a private key\)$/m],
+      [
+        "as a second host",
+        ["127.0.0.1", "--", key],
+        /one host only, got: 127\.0\.0\.1 \(a private key\)$/m,
+      ],
+      [
+        "as -l beside user@",
+        ["u@127.0.0.1", `--login=${key}`],
+        /user given twice: "u@" and -l \(a private key\)$/m,
+      ],
+      [
+        "as a flag's value",
+        ["127.0.0.1", "--timeout", key],
+        /Option '--timeout' argument is ambiguous/,
+      ],
+      [
+        "in an unknown flag",
+        ["127.0.0.1", `--identity-text=${key}`],
+        /unknown option --identity-text$/m,
+      ],
+      [
+        "as the key file's name",
+        ["127.0.0.1", `--identity=${key}`],
+        /^ssh-ready: -i \(a private key\): cannot read/m,
+      ],
+    ];
+    for (const [where, args, message] of cases) {
+      it(where, async () => {
+        for (const json of [false, true]) {
+          const run = await sshReady(json ? ["--json", ...args] : args);
+          assert.equal(run.code, 2, run.stderr);
+          assert.match(run.stderr, message);
+          noKey(run.stderr, "stderr");
+          noKey(run.stdout, "stdout");
+          assert.ok(!/PRIVATE KEY|b3BlbnNzaC1rZXktdjE/.test(run.stdout + run.stderr), run.stderr);
+          if (json) assert.equal(JSON.parse(run.stdout).error.name, "UsageError");
+        }
       });
     }
   });

@@ -8,11 +8,12 @@ import type * as provider from "@pulumi/pulumi/provider";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { VmWithReadySshArgs } from "../azure/args";
 import { keyPairProvider } from "../azure/key-pair-provider";
+import { withRecord } from "../ssh-readiness/inputs";
 import { sshReadinessProvider } from "../ssh-readiness/provider";
 import { PluginVmWithReadySsh } from "./resources";
 import { SSH_KEY_PAIR, SSH_READINESS, VM_WITH_READY_SSH } from "./schema";
 import { PLUGIN_VERSION } from "./version";
-import { markSecrets, reveal } from "./wire";
+import { markSecrets, reveal, secretPaths } from "./wire";
 
 type Props = Record<string, unknown>;
 
@@ -62,10 +63,7 @@ export class VmWithReadySshProvider implements provider.Provider {
     if (!methods.check) return { inputs: news };
     const result = await methods.check(reveal(olds), reveal(news));
     const recorded = (result.inputs as Props | undefined)?.__recorded;
-    return {
-      inputs: recorded === undefined ? news : { ...news, __recorded: recorded },
-      failures: result.failures,
-    };
+    return { inputs: withRecord(news, recorded), failures: result.failures };
   }
 
   async diff(id: string, urn: string, olds: Props, news: Props): Promise<provider.DiffResult> {
@@ -80,7 +78,12 @@ export class VmWithReadySshProvider implements provider.Provider {
 
   async create(urn: string, inputs: Props): Promise<provider.CreateResult> {
     const { methods, secretOutputs } = served(urn);
-    const { id, outs } = await methods.create(reveal(inputs));
+    // The wait prints progress: it must know which inputs were secret, which only the wire tells.
+    const revealed =
+      typeOf(urn) === SSH_READINESS
+        ? { ...reveal(inputs), __secretInputs: secretPaths(inputs) }
+        : reveal(inputs);
+    const { id, outs } = await methods.create(revealed);
     return { id, outs: markSecrets(outs as Props, [inputs], secretOutputs) };
   }
 

@@ -39,9 +39,14 @@ export function containsSecret(value: unknown): boolean {
   return false;
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && !isWireSecret(value);
+
 /**
- * Marks each output secret whose input under the same name held a secret, as the engine marks a dynamic
- * resource's outputs; `alwaysSecret` names outputs that are secret whatever the inputs were.
+ * Marks outputs secret as the engine marks a dynamic resource's (`annotateSecrets`, pkg/resource/plugin): an
+ * output whose input under the same name held a secret is secret, and where both are objects the marking goes
+ * into them key by key, so one secret field (a jump host's key) does not hide the rest. `alwaysSecret` names
+ * outputs that are secret whatever the inputs were.
  */
 export function markSecrets(
   outputs: Record<string, unknown>,
@@ -49,11 +54,23 @@ export function markSecrets(
   alwaysSecret: readonly string[] = [],
 ): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(outputs).map(([key, value]) => [
-      key,
-      alwaysSecret.includes(key) || inputs.some((input) => containsSecret(input?.[key]))
-        ? secretOnWire(value)
-        : value,
-    ]),
+    Object.entries(outputs).map(([key, value]) => {
+      if (alwaysSecret.includes(key)) return [key, secretOnWire(value)];
+      const given = inputs.map((input) => input?.[key]).filter((input) => input !== undefined);
+      if (isObject(value) && given.length > 0 && given.every(isObject))
+        return [key, markSecrets(value, given)];
+      return [key, given.some(containsSecret) ? secretOnWire(value) : value];
+    }),
   );
+}
+
+/**
+ * Where the inputs hold secrets, as paths (`command`, `jumpHost.host`): inside objects key by key, a list or
+ * any other value as a whole.
+ */
+export function secretPaths(inputs: Record<string, unknown>, prefix = ""): string[] {
+  return Object.entries(inputs).flatMap(([key, value]) => {
+    if (isObject(value)) return secretPaths(value, `${prefix}${key}.`);
+    return containsSecret(value) ? [`${prefix}${key}`] : [];
+  });
 }

@@ -12,6 +12,11 @@ export interface ProgressOptions {
   prefix?: string;
   /** Least time between two lines about the same outcome, and between heartbeats. Defaults to 5 s. */
   repeatEveryMs?: number;
+  /**
+   * Whether a custom readiness command is shown as written. Defaults to true; false (a secret command) names it
+   * "the readiness command". The default command is always shown.
+   */
+  showCommand?: boolean;
 }
 
 export class ProgressPrinter {
@@ -24,6 +29,7 @@ export class ProgressPrinter {
   private lastWrittenMs = 0;
   private readonly prefix: string;
   private readonly repeatEveryMs: number;
+  private readonly showCommand: boolean;
 
   constructor(
     private readonly output: (line: string) => void,
@@ -31,6 +37,7 @@ export class ProgressPrinter {
   ) {
     this.prefix = options.prefix ?? "";
     this.repeatEveryMs = options.repeatEveryMs ?? 5000;
+    this.showCommand = options.showCommand ?? true;
   }
 
   private write(line: string, elapsedMs: number): void {
@@ -55,7 +62,7 @@ export class ProgressPrinter {
   onCommandStart(event: CommandStartEvent): void {
     const at = elapsed(event.elapsedMs);
     this.write(
-      `${at} attempt ${event.attempt}: logged in; waiting for ${describeCommand(event.command)}`,
+      `${at} attempt ${event.attempt}: logged in; waiting for ${describeCommand(event.command, this.showCommand)}`,
       event.elapsedMs,
     );
     this.lastKind = undefined;
@@ -100,8 +107,9 @@ export class ProgressPrinter {
   }
 }
 
-function describeCommand(command: string): string {
-  return command === CLOUD_INIT_COMMAND ? "`cloud-init status --wait`" : `\`${command}\``;
+function describeCommand(command: string, show: boolean): string {
+  if (command === CLOUD_INIT_COMMAND) return "`cloud-init status --wait`";
+  return show ? `\`${command}\`` : "the readiness command";
 }
 
 /** "+3.2s", rounded down like formatDuration so the lines agree with the final result. */

@@ -59,11 +59,12 @@ export interface ReadinessDiff {
 export function diffReadiness(olds: RecordedInputs, news: ReadinessInputs): ReadinessDiff {
   const replaces: string[] = [];
   const updates: string[] = [];
-  // Check recorded known, valid inputs; unknown ones (preview) are compared property by property below.
-  let recorded: RecordedInputs | undefined = news.__recorded;
-  if (recorded === undefined && !containsUnknown(news)) {
+  // Known inputs are compared as recorded (from check's fingerprints: no key is parsed again); unknown ones
+  // (preview) property by property below.
+  let recorded: RecordedInputs | undefined;
+  if (!containsUnknown(news)) {
     try {
-      recorded = recordOf(news); // a direct call, without check
+      recorded = recordOf(news);
     } catch {
       // Invalid inputs fail in check; here they can only mean "different".
     }

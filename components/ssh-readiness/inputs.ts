@@ -5,7 +5,8 @@ import { UNKNOWN } from "../provider-code";
 import { parseLimit } from "../readiness/duration";
 import { fingerprintOf, HostKeyPin } from "../readiness/host-key";
 import { parsePrivateKey } from "../readiness/keys";
-import type { Level, WaitForSshOptions } from "../readiness/options";
+import { defaultLevel, type Level, type WaitForSshOptions } from "../readiness/options";
+import { looksLikePrivateKey } from "../readiness/printable";
 import {
   checkHost,
   checkLevel,
@@ -44,11 +45,34 @@ export interface ReadinessInputs {
   jumpHost?: JumpHostInputs;
   triggers?: unknown[];
   /**
-   * Added by check when every input is known and valid: the inputs as recorded, resolved once, so diff,
-   * create and update use it as is and never parse a key again.
+   * Added by check when every input is known and valid: the fingerprints of the keys, parsed (and decrypted)
+   * once, so diff, create and update never parse a key again. Public values only: Pulumi stores it in plain
+   * text whatever was secret (the engine marks a dynamic resource's inputs secret only under their own names).
    */
-  __recorded?: RecordedInputs;
+  __recorded?: KeyFingerprints;
+  /**
+   * Which inputs the program gave as secrets, as paths (`command`, `triggers`): the dynamic-provider host
+   * receives plain values, so SshReadiness tells it; the provider plugin finds them on the wire. A secret
+   * input's value never appears in a progress line or an error. ALWAYS_SECRET are secret without being named.
+   */
+  __secretInputs?: string[];
 }
+
+/** The `__recorded` that check adds: the keys' fingerprints. */
+export interface KeyFingerprints {
+  /** Tells this form from 0.2.0's, which held the whole record, command and triggers included, in plain text. */
+  form: "fingerprints";
+  /** SHA256 fingerprint of the public half of `privateKey`. */
+  keyFingerprint?: string;
+  /** SHA256 fingerprint of the jump host's key (its own, or the target's). */
+  jumpKeyFingerprint?: string;
+}
+
+/**
+ * Inputs that are secret whatever the program says: the key, its passphrase, and the jump host, which may carry
+ * a key of its own and is stored as a secret as a whole (its address and user too).
+ */
+export const ALWAYS_SECRET = ["privateKey", "passphrase", "jumpHost"] as const;
 
 /** The inputs as kept in the outputs: no secrets; keys by fingerprint. */
 export interface RecordedInputs {
@@ -124,42 +148,56 @@ export function recordJumpHost(
   targetKey: string | undefined,
   targetPassphrase: string | undefined,
 ): NonNullable<RecordedInputs["jumpHost"]> {
-  return jumpRecord(resolveJumpHost(jump, targetKey, targetPassphrase), jump.hostKeyPin);
+  const resolved: ResolvedJumpHost = resolveJumpHost(jump, targetKey, targetPassphrase);
+  return jumpRecord(jump, fingerprintOf(resolved.key.getPublicSSH()));
 }
 
 function jumpRecord(
-  resolved: ResolvedJumpHost,
-  pin: string | string[] | undefined,
+  jump: JumpHostInputs,
+  keyFingerprint: string,
 ): NonNullable<RecordedInputs["jumpHost"]> {
   return {
-    host: resolved.host,
-    port: resolved.port,
-    username: resolved.username,
-    hostKeyPin: pinList(pin),
-    keyFingerprint: fingerprintOf(resolved.key.getPublicSSH()),
+    host: checkHost(jump.host, "jumpHost.host"),
+    port: checkPort(jump.port, "jumpHost.port"),
+    username: checkUsername(jump.username, "jumpHost.username"),
+    hostKeyPin: pinList(jump.hostKeyPin),
+    keyFingerprint,
   };
 }
 
-/** What create records of the inputs. Needs known, valid inputs. */
-export function recordInputs(inputs: ReadinessInputs): RecordedInputs {
+/** The keys of valid inputs, parsed once (with every other rule of the engine checked), by fingerprint. */
+export function fingerprintKeys(inputs: ReadinessInputs): KeyFingerprints {
   const resolved = resolveOptions(toWaitOptions(inputs));
   return {
+    form: "fingerprints",
+    keyFingerprint: resolved.key && fingerprintOf(resolved.key.getPublicSSH()),
+    jumpKeyFingerprint: resolved.jumpHost && fingerprintOf(resolved.jumpHost.key.getPublicSSH()),
+  };
+}
+
+/** What create records of valid inputs whose keys are already fingerprinted: no key is parsed. */
+function recordWith(inputs: ReadinessInputs, keys: KeyFingerprints): RecordedInputs {
+  return {
     label: inputs.label,
-    host: resolved.host,
-    port: resolved.port,
-    username: resolved.username,
-    level: resolved.level,
+    host: checkHost(inputs.host, "host"),
+    port: checkPort(inputs.port, "port"),
+    username: inputs.username,
+    level: inputs.level ?? defaultLevel(inputs.privateKey !== undefined),
     command: inputs.command,
     hostKeyPin: pinList(inputs.hostKeyPin),
-    // Fingerprints from the keys resolveOptions parsed: decrypting a key again costs its KDF rounds again.
-    keyFingerprint: resolved.key && fingerprintOf(resolved.key.getPublicSSH()),
-    jumpHost:
-      inputs.jumpHost && recordJumpHost(inputs.jumpHost, inputs.privateKey, inputs.passphrase),
+    keyFingerprint: keys.keyFingerprint,
+    jumpHost: inputs.jumpHost && jumpRecord(inputs.jumpHost, keys.jumpKeyFingerprint!),
     timeout: inputs.timeout,
     attemptTimeout: inputs.attemptTimeout,
     commandTimeout: inputs.commandTimeout,
     triggers: inputs.triggers,
   };
+}
+
+/** What create records of the inputs. Needs known, valid inputs. */
+export function recordInputs(inputs: ReadinessInputs): RecordedInputs {
+  // Fingerprints from the keys resolveOptions parsed: decrypting a key again costs its KDF rounds again.
+  return recordWith(inputs, fingerprintKeys(inputs));
 }
 
 export interface Failure {
@@ -189,15 +227,16 @@ export function checkInputs(inputs: ReadinessInputs): Failure[] {
 }
 
 /**
- * `checkInputs`, and, when every input is known and valid, what create records of them: resolved once here
- * (keys parsed, defaults applied by the engine), so diff compares records and never parses a key again.
+ * `checkInputs`, and, when every input is known and valid, the keys' fingerprints (parsed once here, every rule
+ * of the engine checked) and what create records of the inputs.
  */
 export function checkAndRecord(inputs: ReadinessInputs): {
   failures: Failure[];
+  keys?: KeyFingerprints;
   record?: RecordedInputs;
 } {
   const failures: Failure[] = [];
-  let record: RecordedInputs | undefined;
+  let keys: KeyFingerprints | undefined;
   const known = (value: unknown) => value !== undefined && !containsUnknown(value);
   if (!known(inputs.host)) {
     if (inputs.host === undefined)
@@ -214,6 +253,17 @@ export function checkAndRecord(inputs: ReadinessInputs): {
     collect(failures, "jumpHost", () =>
       renamed(inputs.jumpHost!, "jumpHost.", "hostKey", "hostKeyPin"),
     );
+  if (
+    known(inputs.label) &&
+    (typeof inputs.label !== "string" || looksLikePrivateKey(inputs.label))
+  )
+    failures.push({
+      property: "label",
+      reason:
+        typeof inputs.label !== "string"
+          ? "[label] must be a string"
+          : "[label] holds a private key: a label is a short name put before progress lines, which are not secret",
+    });
   if (known(inputs.hostKeyPin))
     collect(failures, "hostKeyPin", () => HostKeyPin.parse(inputs.hostKeyPin, "hostKeyPin"));
   for (const name of ["timeout", "attemptTimeout", "commandTimeout"] as const) {
@@ -228,12 +278,25 @@ export function checkAndRecord(inputs: ReadinessInputs): {
   }
   // The rules that combine inputs (level auth needs a key, jump host keys, …) need every input known.
   if (failures.length === 0 && !containsUnknown(inputs)) {
-    collect(failures, "host", () => (record = recordInputs(inputs)));
+    collect(failures, "host", () => (keys = fingerprintKeys(inputs)));
   }
-  return { failures, record: failures.length === 0 ? record : undefined };
+  if (failures.length > 0 || keys === undefined) return { failures };
+  return { failures, keys, record: recordWith(inputs, keys) };
 }
 
-/** The record check made of these inputs; made now when check did not run (a direct call). */
+/**
+ * The inputs with check's record, or with none: never one kept from older inputs (a resource whose inputs are
+ * frozen by ignoreChanges would keep 0.2.0's plain-text record otherwise).
+ */
+export function withRecord<T extends { __recorded?: unknown }>(inputs: T, record: unknown): T {
+  const result = { ...inputs };
+  delete result.__recorded;
+  return record === undefined ? result : { ...result, __recorded: record };
+}
+
+/** The record of these inputs, from the fingerprints check made; the keys are parsed only without them. */
 export function recordOf(inputs: ReadinessInputs): RecordedInputs {
-  return inputs.__recorded ?? recordInputs(inputs);
+  // 0.2.0's check recorded another form; a direct call (no check) records none.
+  const keys = inputs.__recorded?.form === "fingerprints" ? inputs.__recorded : undefined;
+  return keys ? recordWith(inputs, keys) : recordInputs(inputs);
 }

@@ -6,16 +6,18 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { formatDuration } from "../readiness/duration";
 import { endpoint } from "../readiness/host-key";
 import { checkHost } from "../readiness/resolve";
-import { printable, printableLines } from "../readiness/printable";
+import { printable, printableLines, redactor } from "../readiness/printable";
 import { ProgressPrinter } from "../readiness/progress";
 import { waitForSsh } from "../readiness/wait";
 import type { SshReadyResult } from "../readiness/events";
 import { codeChanged } from "../provider-code";
 import { diffReadiness } from "./diff";
 import {
+  ALWAYS_SECRET,
   checkAndRecord,
   recordOf,
   toWaitOptions,
+  withRecord,
   type ReadinessInputs,
   type RecordedInputs,
 } from "./inputs";
@@ -39,14 +41,34 @@ export interface ReadinessOutputs extends RecordedInputs, WaitFindings {}
 /** Lines reach `pulumi up` through the provider process's stdout (CLI ≥ 3.146); never a secret. */
 const HEARTBEAT_MS = 30_000;
 
+/** The string values of the inputs at `paths` (`jumpHost.host`; a path to a list or object takes all inside). */
+function valuesAt(inputs: ReadinessInputs, paths: Iterable<string>): string[] {
+  const strings = (value: unknown): string[] => {
+    if (typeof value === "string") return [value];
+    if (Array.isArray(value)) return value.flatMap(strings);
+    if (typeof value === "object" && value !== null) return Object.values(value).flatMap(strings);
+    return [];
+  };
+  return [...paths].flatMap((path) =>
+    strings(path.split(".").reduce<unknown>((at, key) => (at as Props)?.[key], inputs)),
+  );
+}
+type Props = Record<string, unknown> | undefined;
+
 async function wait(inputs: ReadinessInputs): Promise<SshReadyResult> {
   const options = toWaitOptions(inputs);
   // Checked before anything is printed: a key pasted into `host` must not reach the log.
   const host = checkHost(inputs.host, "host");
-  const label = inputs.label ?? inputs.host;
+  const secret = new Set<string>([...ALWAYS_SECRET, ...(inputs.__secretInputs ?? [])]);
+  // The last screen of every line and error: no value the program marked secret leaves this process.
+  const redact = redactor(valuesAt(inputs, secret));
+  const label = secret.has("label") ? "secret label" : (inputs.label ?? inputs.host);
   // Banners, warnings and command output come from the server: printed, never obeyed by the terminal.
-  const say = (line: string) => console.log(printable(`[${label}] ${line}`));
-  const progress = new ProgressPrinter(say, { repeatEveryMs: HEARTBEAT_MS });
+  const say = (line: string) => console.log(redact(printable(`[${label}] ${line}`)));
+  const progress = new ProgressPrinter(say, {
+    repeatEveryMs: HEARTBEAT_MS,
+    showCommand: !secret.has("command"),
+  });
   const started = performance.now();
   const heartbeat = setInterval(() => progress.heartbeat(performance.now() - started), 5000);
   heartbeat.unref();
@@ -65,7 +87,7 @@ async function wait(inputs: ReadinessInputs): Promise<SshReadyResult> {
     return result;
   } catch (error) {
     // Pulumi shows a plain Error's message; the engine's message is the actionable summary, with no secret.
-    throw new Error(printableLines((error as Error).message));
+    throw new Error(redact(printableLines((error as Error).message)));
   } finally {
     clearInterval(heartbeat);
   }
@@ -84,8 +106,8 @@ function defined<T extends object>(value: T): T {
 export const sshReadinessProvider: dynamic.ResourceProvider<ReadinessInputs, ReadinessOutputs> = {
   /** Same rules and messages as the engine and the CLI; unknown values (preview) are accepted. */
   async check(_olds, news) {
-    const { failures, record } = checkAndRecord(news);
-    return { inputs: record ? { ...news, __recorded: defined(record) } : news, failures };
+    const { failures, keys } = checkAndRecord(news);
+    return { inputs: withRecord(news, keys && defined(keys)), failures };
   },
 
   /** Blocks until sshd is ready, or throws the engine's summary (per-class counts, last error, hints). */

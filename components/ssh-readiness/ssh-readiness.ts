@@ -53,7 +53,10 @@ export interface SshReadinessArgs {
    * command exited 0). Defaults to `auth` with a `privateKey`, else `banner`.
    */
   level?: pulumi.Input<Level>;
-  /** Readiness command for level `command`. Defaults to waiting for cloud-init (`cloud-init status --wait`). */
+  /**
+   * Readiness command for level `command`. Defaults to waiting for cloud-init (`cloud-init status --wait`). A
+   * secret command is never printed: progress lines call it "the readiness command".
+   */
   command?: pulumi.Input<string>;
   /**
    * Host key pin: `SHA256:…` fingerprints or OpenSSH public key lines. Another key fails the wait at once, before
@@ -69,11 +72,17 @@ export interface SshReadinessArgs {
   attemptTimeout?: pulumi.Input<number | string>;
   /** Limit of one run of the readiness command: seconds or a duration. Defaults to 5 minutes. */
   commandTimeout?: pulumi.Input<number | string>;
-  /** Reach the host through this SSH bastion. Stored as a secret (it may hold a key). */
+  /**
+   * Reach the host through this SSH bastion. Stored as a secret (it may hold a key), so its address and user are
+   * masked in progress lines and errors too.
+   */
   jumpHost?: pulumi.Input<SshReadinessJumpHost>;
   /** Any values; a change forces a new wait (e.g. the VM's `vmId`, so a replaced VM is waited for again). */
   triggers?: pulumi.Input<pulumi.Input<unknown>[]>;
-  /** Prefix of the progress lines printed during `pulumi up`. Defaults to the resource's name. */
+  /**
+   * Prefix of the progress lines printed during `pulumi up`. Defaults to the resource's name. A secret label is
+   * never printed (the lines say "secret label"); a private key is refused.
+   */
   label?: pulumi.Input<string>;
 }
 
@@ -111,12 +120,25 @@ export class SshReadiness extends pulumi.dynamic.Resource {
     super(
       forwardingProvider,
       name,
-      readinessProps(name, args),
+      // The dynamic-provider host receives no secret marks: the program names the secret inputs for it.
+      { ...readinessProps(name, args), __secretInputs: secretInputs(args) },
       opts,
       "ssh-readiness",
       "SshReadiness",
     );
   }
+}
+
+/**
+ * The inputs given as secrets (`command`, `triggers`): known at preview too, since whether an Output is secret is
+ * known before its value. Not itself secret: it names inputs, it holds no value.
+ */
+export function secretInputs(args: SshReadinessArgs): pulumi.Output<string[]> {
+  // pulumi.output() of a list or object is secret when anything inside it is.
+  const checks = Object.entries(args).map(async ([name, value]) =>
+    (await pulumi.isSecret(pulumi.output(value))) ? [name] : [],
+  );
+  return pulumi.output(Promise.all(checks).then((found) => found.flat().sort()));
 }
 
 /**

@@ -2,7 +2,7 @@
 // out is marked as the engine marks a dynamic resource's outputs (by the input of the same name).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { markSecrets, reveal, secretOnWire, isWireSecret } from "../../components/plugin/wire";
+import { markSecrets, reveal, secretOnWire, secretPaths } from "../../components/plugin/wire";
 
 describe("secret marks on the plugin's wire", () => {
   it("reveals marked values at any depth, leaving the rest as it is", () => {
@@ -23,14 +23,44 @@ describe("secret marks on the plugin's wire", () => {
     );
   });
 
-  it("marks an output secret when the input of the same name held a secret anywhere inside", () => {
-    const inputs = { jumpHost: { host: "bastion", privateKey: secretOnWire("KEY") }, host: "vm" };
-    const outputs = markSecrets({ jumpHost: { host: "bastion", port: 22 }, host: "vm" }, [inputs]);
-    assert.ok(
-      isWireSecret(outputs.jumpHost),
-      "the jump host's record stays secret, as in a dynamic resource",
+  it("marks outputs as the engine marks a dynamic resource's: by name, into objects, lists whole", () => {
+    const inputs = {
+      jumpHost: { host: "bastion", username: secretOnWire("ops"), privateKey: secretOnWire("KEY") },
+      triggers: ["vm-1", secretOnWire("TOKEN")],
+      command: secretOnWire("test -n TOKEN"),
+      whole: secretOnWire({ host: "b" }),
+      host: "vm",
+    };
+    const outputs = markSecrets(
+      {
+        jumpHost: { host: "bastion", username: "ops", port: 22 },
+        triggers: ["vm-1", "TOKEN"],
+        command: "test -n TOKEN",
+        whole: { host: "b" },
+        host: "vm",
+      },
+      [inputs],
     );
-    assert.equal(outputs.host, "vm");
+    assert.deepEqual(outputs, {
+      jumpHost: { host: "bastion", username: secretOnWire("ops"), port: 22 },
+      triggers: secretOnWire(["vm-1", "TOKEN"]),
+      command: secretOnWire("test -n TOKEN"),
+      whole: secretOnWire({ host: "b" }),
+      host: "vm",
+    });
+  });
+
+  it("names where the inputs hold secrets, into objects, lists whole", () => {
+    assert.deepEqual(
+      secretPaths({
+        jumpHost: { host: "bastion", username: secretOnWire("ops") },
+        triggers: ["vm-1", secretOnWire("TOKEN")],
+        label: secretOnWire("web"),
+        whole: secretOnWire({ host: "b", port: 22 }),
+        host: "vm",
+      }),
+      ["jumpHost.username", "triggers", "label", "whole"],
+    );
   });
 
   it("marks the outputs that are always secret, once", () => {

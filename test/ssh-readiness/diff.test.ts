@@ -6,6 +6,7 @@ import { diffReadiness } from "../../components/ssh-readiness/diff";
 import {
   checkAndRecord,
   recordInputs,
+  recordOf,
   UNKNOWN,
   type ReadinessInputs,
 } from "../../components/ssh-readiness/inputs";
@@ -70,16 +71,42 @@ describe("diffReadiness with unknown inputs", () => {
 
 describe("diffReadiness with known inputs, after check", () => {
   it("compares check's record: the key is resolved once, at check, never again at diff", () => {
-    const { failures, record } = checkAndRecord(inputs);
+    const { failures, record, keys } = checkAndRecord(inputs);
     assert.deepEqual(failures, []);
     assert.deepEqual(record, olds);
     // Were the key parsed again, this text would fail to parse and read as a new key (a replacement).
-    const checked = { ...inputs, privateKey: "not parsed at diff", __recorded: record };
+    const checked = { ...inputs, privateKey: "not parsed at diff", __recorded: keys };
     assert.deepEqual(diffReadiness(olds, checked), { changes: false, replaces: [] });
-    const moved = checkAndRecord({ ...inputs, port: 2222 }).record;
+    const moved = checkAndRecord({ ...inputs, port: 2222 }).keys;
     assert.deepEqual(diffReadiness(olds, { ...inputs, port: 2222, __recorded: moved }).replaces, [
       "port",
     ]);
+  });
+
+  it("records the keys by fingerprint only: what Pulumi stores of it is safe whatever was secret", () => {
+    const secretish = {
+      ...inputs,
+      level: "command" as const,
+      command: "test -n TOKEN-command",
+      triggers: ["TOKEN-trigger"],
+      label: "TOKEN-label",
+      jumpHost: { host: "TOKEN-jump.example", username: "TOKEN-user" },
+    };
+    const { keys, record } = checkAndRecord(secretish);
+    assert.deepEqual(Object.keys(keys!).sort(), ["form", "jumpKeyFingerprint", "keyFingerprint"]);
+    assert.ok(!JSON.stringify(keys).includes("TOKEN"), JSON.stringify(keys));
+    assert.equal(keys!.keyFingerprint, olds.keyFingerprint);
+    assert.equal(
+      keys!.jumpKeyFingerprint,
+      olds.keyFingerprint,
+      "the jump host uses the target's key",
+    );
+    assert.deepEqual(recordOf({ ...secretish, __recorded: keys }), record);
+  });
+
+  it("ignores 0.2.0's form of the record, which held the inputs themselves", () => {
+    const stale = { ...olds, port: 2222 } as unknown as ReadinessInputs["__recorded"];
+    assert.deepEqual(recordOf({ ...inputs, __recorded: stale }), olds);
   });
 
   it("gives no record for inputs that are not all known, or not valid", () => {

@@ -2,6 +2,7 @@
 // serialized provider itself, loaded as the provider host loads it, against a real sshd.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { SshReadiness } from "../../components/ssh-readiness";
 import type { ReadinessInputs } from "../../components/ssh-readiness/inputs";
@@ -73,6 +74,23 @@ describe("SshReadiness", () => {
       assert.ok(isSecret(readiness.inputs[name]), `${name} is secret`);
     }
     assert.ok(!isSecret(readiness.inputs.host));
+    assert.deepEqual(readiness.inputs.__secretInputs, [], "the program gave no secret of its own");
+  });
+
+  it("names the inputs the program gave as secrets, for the provider host that receives no marks", async () => {
+    const resource = new SshReadiness("secret-ready", {
+      host: "127.0.0.1",
+      username: "azureuser",
+      privateKey: user.private,
+      level: "command",
+      command: pulumi.secret("test -n TOKEN"),
+      label: pulumi.secret("TOKEN-label"),
+      triggers: ["vm-1", pulumi.secret("TOKEN")],
+      jumpHost: { host: pulumi.secret("10.0.0.9"), username: "jump" },
+    });
+    await value(resource.urn);
+    const inputs = registered.find((r) => r.name === "secret-ready")!.inputs;
+    assert.deepEqual(inputs.__secretInputs, ["command", "jumpHost", "label", "triggers"]);
   });
 
   it("serializes a provider that holds no secret value", () => {

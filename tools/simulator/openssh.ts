@@ -1,4 +1,4 @@
-// A real OpenSSH sshd for tests, the demo and the benchmark: on 127.0.0.1 and a free port, with its own config,
+// A real OpenSSH sshd for tests, the demo and the benchmark: on loopback (127.0.0.1) and a free port, with its own config,
 // host key and authorized_keys in a temp dir. Start, stop, restart with a new host key, authorize keys: a VM's
 // boot in small.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
@@ -82,11 +82,14 @@ export interface OpenSshOptions {
   hostKeyFiles?: string[];
   /** The user to log in as. Defaults to `loginUser()` (which, as root, creates a plain test user). */
   user?: string;
+  /** The loopback address to listen on (127.0.0.0/8). Defaults to 127.0.0.1. */
+  address?: string;
 }
 
 export class OpenSshServer {
   readonly dir: string;
   readonly user: string;
+  readonly address: string;
   port = 0;
   hostKeyPublic = "";
   /** sshd's log lines (LogLevel VERBOSE), across restarts. */
@@ -99,6 +102,9 @@ export class OpenSshServer {
     chmodSync(this.dir, 0o755);
     mkdirSync(join(this.dir, "authorized_keys"), { mode: 0o755 });
     this.user = options.user ?? loginUser();
+    this.address = options.address ?? "127.0.0.1";
+    if (!/^127\.\d+\.\d+\.\d+$/.test(this.address))
+      throw new Error(`sshd for tests listens on loopback only, not ${this.address}`);
     if (process.getuid?.() === 0) mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
     this.newHostKey();
   }
@@ -144,7 +150,7 @@ export class OpenSshServer {
       config,
       [
         `Port ${this.port}`,
-        "ListenAddress 127.0.0.1",
+        `ListenAddress ${this.address}`,
         ...(this.options.hostKeyFiles ?? [join(this.dir, `host_ed25519_${this.generation}`)]).map(
           (file) => `HostKey ${file}`,
         ),

@@ -60,22 +60,27 @@ describe(
       await Promise.all([target.dispose(), jump.dispose()]);
     });
 
-    /** The wait's options: through the jump host, at level command, done in a few seconds either way. */
-    const options = (command: string): WaitForSshOptions => ({
+    /** The target and the login, as the library and SshReadiness both take them. */
+    const login = () => ({
       host: "127.0.0.1",
       port: target.port,
       username: target.user,
       privateKey: user.private,
       passphrase: PASSPHRASE,
-      level: "command",
-      command,
+      level: "command" as const,
       timeout: "4s",
-      jumpHost: {
-        host: JUMP_ADDRESS,
-        port: jump.port,
-        username: jump.user,
-        privateKey: jumpUser.private,
-      },
+    });
+    const through = <T>(address: T) => ({
+      host: address,
+      port: jump.port,
+      username: jump.user,
+      privateKey: jumpUser.private,
+    });
+    /** The wait's options: through the jump host, at level command, done in a few seconds either way. */
+    const options = (command: string): WaitForSshOptions => ({
+      ...login(),
+      command,
+      jumpHost: through(JUMP_ADDRESS),
     });
 
     it("the library: events, result and errors hold no key or passphrase", async () => {
@@ -127,22 +132,11 @@ describe(
       before(async () => {
         const registered = await installMocks();
         const resource = new SshReadiness("swept", {
-          host: "127.0.0.1",
-          port: target.port,
-          username: target.user,
-          privateKey: user.private,
-          passphrase: PASSPHRASE,
-          level: "command",
+          ...login(),
           command: pulumi.secret(SECRET_COMMAND),
           label: pulumi.secret(SECRET_LABEL),
           triggers: ["vm-1", pulumi.secret(SECRET_TRIGGER)],
-          jumpHost: {
-            host: pulumi.secret(JUMP_ADDRESS),
-            port: jump.port,
-            username: jump.user,
-            privateKey: jumpUser.private,
-          },
-          timeout: "4s",
+          jumpHost: through(pulumi.secret(JUMP_ADDRESS)),
         });
         await value(resource.urn);
         wire = registered.find((r) => r.name === "swept")!.inputs;

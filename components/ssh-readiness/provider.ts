@@ -41,6 +41,8 @@ export interface ReadinessOutputs extends RecordedInputs, WaitFindings {}
 /** Lines reach `pulumi up` through the provider process's stdout (CLI ≥ 3.146); never a secret. */
 const HEARTBEAT_MS = 30_000;
 
+type Props = Record<string, unknown> | undefined;
+
 /** The string values of the inputs at `paths` (`jumpHost.host`; a path to a list or object takes all inside). */
 function valuesAt(inputs: ReadinessInputs, paths: Iterable<string>): string[] {
   const strings = (value: unknown): string[] => {
@@ -53,7 +55,6 @@ function valuesAt(inputs: ReadinessInputs, paths: Iterable<string>): string[] {
     strings(path.split(".").reduce<unknown>((at, key) => (at as Props)?.[key], inputs)),
   );
 }
-type Props = Record<string, unknown> | undefined;
 
 async function wait(inputs: ReadinessInputs): Promise<SshReadyResult> {
   const options = toWaitOptions(inputs);

@@ -8,8 +8,8 @@ import type * as provider from "@pulumi/pulumi/provider";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { VmWithReadySshArgs } from "../azure/args";
 import { keyPairProvider } from "../azure/key-pair-provider";
-import { withRecord } from "../ssh-readiness/inputs";
-import { sshReadinessProvider } from "../ssh-readiness/provider";
+import { withRecord, type ReadinessInputs } from "../ssh-readiness/inputs";
+import { createReadiness, sshReadinessProvider } from "../ssh-readiness/provider";
 import { PluginVmWithReadySsh } from "./resources";
 import { SSH_KEY_PAIR, SSH_READINESS, VM_WITH_READY_SSH } from "./schema";
 import { PLUGIN_VERSION } from "./version";
@@ -45,6 +45,13 @@ function served(urn: string): Served {
 
 export class VmWithReadySshProvider implements provider.Provider {
   readonly version = PLUGIN_VERSION;
+  /** Aborted by the engine's Cancel (the user's Ctrl-C): every wait in progress ends at once. */
+  private readonly cancelled = new AbortController();
+
+  /** The engine asks every provider to stop what it is doing (the first Ctrl-C of `pulumi up`). */
+  async cancel(): Promise<void> {
+    this.cancelled.abort();
+  }
 
   async getSchema(): Promise<string> {
     return readFileSync(join(__dirname, "schema.json"), "utf8");
@@ -78,12 +85,15 @@ export class VmWithReadySshProvider implements provider.Provider {
 
   async create(urn: string, inputs: Props): Promise<provider.CreateResult> {
     const { methods, secretOutputs } = served(urn);
-    // The wait prints progress: it must know which inputs were secret, which only the wire tells.
-    const revealed =
+    // The wait prints progress: it must know which inputs were secret, which only the wire tells; and it
+    // ends when the engine cancels.
+    const { id, outs } =
       typeOf(urn) === SSH_READINESS
-        ? { ...reveal(inputs), __secretInputs: secretPaths(inputs) }
-        : reveal(inputs);
-    const { id, outs } = await methods.create(revealed);
+        ? await createReadiness(
+            { ...reveal(inputs), __secretInputs: secretPaths(inputs) } as ReadinessInputs,
+            this.cancelled.signal,
+          )
+        : await methods.create(reveal(inputs));
     return { id, outs: markSecrets(outs as Props, [inputs], secretOutputs) };
   }
 

@@ -56,7 +56,7 @@ function valuesAt(inputs: ReadinessInputs, paths: Iterable<string>): string[] {
   );
 }
 
-async function wait(inputs: ReadinessInputs): Promise<SshReadyResult> {
+async function wait(inputs: ReadinessInputs, signal?: AbortSignal): Promise<SshReadyResult> {
   const options = toWaitOptions(inputs);
   // Checked before anything is printed: a key pasted into `host` must not reach the log.
   const host = checkHost(inputs.host, "host");
@@ -77,6 +77,7 @@ async function wait(inputs: ReadinessInputs): Promise<SshReadyResult> {
   try {
     const result = await waitForSsh({
       ...options,
+      signal,
       onAttempt: (event) => progress.onAttempt(event),
       onCommandStart: (event) => progress.onCommandStart(event),
     });
@@ -87,6 +88,11 @@ async function wait(inputs: ReadinessInputs): Promise<SshReadyResult> {
     for (const warning of result.warnings) say(`warning: ${warning}`);
     return result;
   } catch (error) {
+    if (signal?.aborted && error === signal.reason) {
+      const after = formatDuration(performance.now() - started);
+      say(`stopped after ${after}: the deployment was cancelled`);
+      throw new Error(`the wait for sshd was stopped after ${after}: the deployment was cancelled`);
+    }
     // Pulumi shows a plain Error's message; the engine's message is the actionable summary, with no secret.
     throw new Error(redact(printableLines((error as Error).message)));
   } finally {
@@ -104,6 +110,18 @@ function defined<T extends object>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
+/**
+ * Create: waits until sshd is ready, or throws the engine's summary. An abort of `signal` ends the wait at once
+ * (the provider plugin's Cancel; Pulumi's dynamic-provider host has no way to pass one).
+ */
+export async function createReadiness(
+  inputs: ReadinessInputs,
+  signal?: AbortSignal,
+): Promise<{ id: string; outs: ReadinessOutputs }> {
+  const result = await wait(inputs, signal);
+  return { id: randomUUID(), outs: defined(outputs(inputs, result)) };
+}
+
 export const sshReadinessProvider: dynamic.ResourceProvider<ReadinessInputs, ReadinessOutputs> = {
   /** Same rules and messages as the engine and the CLI; unknown values (preview) are accepted. */
   async check(_olds, news) {
@@ -112,10 +130,7 @@ export const sshReadinessProvider: dynamic.ResourceProvider<ReadinessInputs, Rea
   },
 
   /** Blocks until sshd is ready, or throws the engine's summary (per-class counts, last error, hints). */
-  async create(inputs) {
-    const result = await wait(inputs);
-    return { id: randomUUID(), outs: defined(outputs(inputs, result)) };
-  },
+  create: (inputs) => createReadiness(inputs),
 
   async diff(_id, olds, news) {
     const { changes, replaces } = diffReadiness(olds, news);

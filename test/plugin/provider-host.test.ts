@@ -184,3 +184,45 @@ describe(
     });
   },
 );
+
+describe("the provider plugin, cancelled by the engine", () => {
+  it("ends a wait in progress at Cancel (the user's Ctrl-C), not at its deadline", async () => {
+    const plugin = await ProviderHost.startPlugin(
+      join(REPO, "provider"),
+      mkdtempSync(join(tmpdir(), "ssh-ready-program-")),
+    );
+    plugin.type = SSH_READINESS;
+    try {
+      await plugin.configure();
+      // A closed port and a 10-minute deadline: only Cancel can end this wait soon.
+      const inputs = { host: "127.0.0.1", port: await freePort(), level: "tcp", timeout: "10m" };
+      const { inputs: checked } = await plugin.check("waiting", {}, inputs);
+      const creating = plugin.create("waiting", checked).catch((e: unknown) => e);
+      for (let i = 0; i < 300 && !plugin.lines.some((l) => /attempt 1: /.test(l)); i++)
+        await new Promise((r) => setTimeout(r, 20));
+      assert.ok(
+        plugin.lines.some((l) => /attempt 1: connection refused/.test(l)),
+        "it waits",
+      );
+      const cancelledAt = performance.now();
+      await plugin.cancel();
+      const error = (await creating) as Error;
+      const tookMs = performance.now() - cancelledAt;
+      assert.ok(error instanceof Error, "the create fails");
+      assert.match(
+        error.message,
+        /the wait for sshd was stopped after [\d.]+m?s: the deployment was cancelled/,
+      );
+      // At Cancel, not at its deadline 10 minutes away (how soon is measured, not asserted: see docs).
+      assert.ok(tookMs < 60_000, `ended ${Math.round(tookMs)} ms after Cancel`);
+      process.stderr.write(`Cancel ended the wait in ${Math.round(tookMs)} ms\n`);
+      assert.ok(
+        plugin.lines.some((l) =>
+          /\[waiting\] stopped after .*: the deployment was cancelled/.test(l),
+        ),
+      );
+    } finally {
+      await plugin.stop();
+    }
+  });
+});

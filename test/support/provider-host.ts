@@ -227,6 +227,11 @@ export class ProviderHost {
     return response.getProperties()?.toJavaScript() as Props;
   }
 
+  /** Cancel, as the engine sends it to every provider at the user's first Ctrl-C. */
+  async cancel(): Promise<void> {
+    await this.call("cancel", new Empty());
+  }
+
   async delete(name: string, id: string, properties: Props): Promise<void> {
     const request = new providerPb.DeleteRequest();
     about(request, name, this.type, id);

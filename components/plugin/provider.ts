@@ -13,6 +13,7 @@ import { createReadiness, sshReadinessProvider } from "../ssh-readiness/provider
 import { PluginVmWithReadySsh } from "./resources";
 import { SSH_KEY_PAIR, SSH_READINESS, VM_WITH_READY_SSH } from "./schema";
 import { PLUGIN_VERSION } from "./version";
+import { EngineLog } from "./engine-log";
 import { markSecrets, reveal, secretPaths } from "./wire";
 
 type Props = Record<string, unknown>;
@@ -47,6 +48,9 @@ export class VmWithReadySshProvider implements provider.Provider {
   readonly version = PLUGIN_VERSION;
   /** Aborted by the engine's Cancel (the user's Ctrl-C): every wait in progress ends at once. */
   private readonly cancelled = new AbortController();
+
+  /** `log` takes the waits' progress lines to the engine (see EngineLog). */
+  constructor(private readonly log: EngineLog = new EngineLog(undefined)) {}
 
   /** The engine asks every provider to stop what it is doing (the first Ctrl-C of `pulumi up`). */
   async cancel(): Promise<void> {
@@ -91,7 +95,7 @@ export class VmWithReadySshProvider implements provider.Provider {
       typeOf(urn) === SSH_READINESS
         ? await createReadiness(
             { ...reveal(inputs), __secretInputs: secretPaths(inputs) } as ReadinessInputs,
-            this.cancelled.signal,
+            { signal: this.cancelled.signal, print: (line) => this.log.info(urn, line) },
           )
         : await methods.create(reveal(inputs));
     return { id, outs: markSecrets(outs as Props, [inputs], secretOutputs) };

@@ -56,7 +56,18 @@ function valuesAt(inputs: ReadinessInputs, paths: Iterable<string>): string[] {
   );
 }
 
-async function wait(inputs: ReadinessInputs, signal?: AbortSignal): Promise<SshReadyResult> {
+/** How a create runs beyond its inputs: the provider plugin's Cancel, and where its lines go. */
+export interface CreateOptions {
+  /** Ends the wait at once when aborted. Pulumi's dynamic-provider host has no way to pass one. */
+  signal?: AbortSignal;
+  /** Writes one progress line. Defaults to stdout, which `pulumi up` shows for a dynamic provider. */
+  print?: (line: string) => void;
+}
+
+async function wait(
+  inputs: ReadinessInputs,
+  { signal, print = (line) => console.log(line) }: CreateOptions = {},
+): Promise<SshReadyResult> {
   const options = toWaitOptions(inputs);
   // Checked before anything is printed: a key pasted into `host` must not reach the log.
   const host = checkHost(inputs.host, "host");
@@ -65,7 +76,7 @@ async function wait(inputs: ReadinessInputs, signal?: AbortSignal): Promise<SshR
   const redact = redactor(valuesAt(inputs, secret));
   const label = secret.has("label") ? "secret label" : (inputs.label ?? inputs.host);
   // Banners, warnings and command output come from the server: printed, never obeyed by the terminal.
-  const say = (line: string) => console.log(redact(printable(`[${label}] ${line}`)));
+  const say = (line: string) => print(redact(printable(`[${label}] ${line}`)));
   const progress = new ProgressPrinter(say, {
     repeatEveryMs: HEARTBEAT_MS,
     showCommand: !secret.has("command"),
@@ -110,15 +121,12 @@ function defined<T extends object>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-/**
- * Create: waits until sshd is ready, or throws the engine's summary. An abort of `signal` ends the wait at once
- * (the provider plugin's Cancel; Pulumi's dynamic-provider host has no way to pass one).
- */
+/** Create: waits until sshd is ready, or throws the engine's summary. */
 export async function createReadiness(
   inputs: ReadinessInputs,
-  signal?: AbortSignal,
+  options: CreateOptions = {},
 ): Promise<{ id: string; outs: ReadinessOutputs }> {
-  const result = await wait(inputs, signal);
+  const result = await wait(inputs, options);
   return { id: randomUUID(), outs: defined(outputs(inputs, result)) };
 }
 

@@ -66,6 +66,11 @@ new pulumi.CustomResource("vm-with-ready-ssh:index:SshReadiness", "ready", {
       const tookMs = performance.now() - interruptedAt;
       process.stderr.write(`pulumi up exited ${Math.round(tookMs)} ms after Ctrl-C\n`);
       assert.notEqual(run.code, 0);
+      // The wait's progress lines reach the CLI's output, under the resource, through the engine's log.
+      assert.match(
+        run.stdout,
+        new RegExp(`\\[ready\\] waiting for sshd on 127\\.0\\.0\\.1:${silent.port}`),
+      );
       assert.match(
         run.stdout,
         /the wait for sshd was stopped after [\d.]+m?s: the deployment was cancelled/,

@@ -16,6 +16,7 @@ export class EngineLog {
   private client?: EngineClient;
   /** Lines go out one after another, in order. */
   private last: Promise<void> = Promise.resolve();
+  private unreachable = false;
 
   /** `address` is the engine's, as the engine gives it to a plugin it starts (its first argument). */
   constructor(private readonly address: string | undefined) {}
@@ -25,11 +26,17 @@ export class EngineLog {
    * engine that is gone) is printed on stdout instead, so it is never lost.
    */
   info(urn: string, line: string): void {
-    this.last = this.last.then(() => this.send(urn, line).catch(() => console.log(line)));
+    this.last = this.last.then(() =>
+      this.send(urn, line).catch(() => {
+        // Once the engine refuses a line, the next ones go to stdout at once, in order.
+        this.unreachable = true;
+        console.log(line);
+      }),
+    );
   }
 
   private send(urn: string, line: string): Promise<void> {
-    if (!this.address) return Promise.reject(new Error("no engine"));
+    if (!this.address || this.unreachable) return Promise.reject(new Error("no engine"));
     const grpcModule = sdkGrpc();
     this.client ??= new EngineClient(this.address, grpcModule.credentials.createInsecure());
     const request = new LogRequest()

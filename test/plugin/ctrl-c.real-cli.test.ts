@@ -1,13 +1,11 @@
 // Ctrl-C during `pulumi up`, with the real Pulumi CLI, while the provider plugin waits for a server that never
 // answers: the engine's Cancel ends the wait, the CLI exits, and the next `pulumi up` finishes the job.
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { silentServer, type Listening } from "../support/bad-servers";
-import { REPO, installedVersion, scratchProject, type ScratchProject } from "../support/consumer";
-import { PulumiStack, pulumiCliSkipReason, untilTrue } from "../support/pulumi-cli";
+import { installedVersion, scratchProject, type ScratchProject } from "../support/consumer";
+import { PulumiStack, pulumiCliSkipReason } from "../support/pulumi-cli";
+import { untilTrue } from "../support/until";
 
 describe(
   "Ctrl-C with the provider plugin, under the real Pulumi CLI",
@@ -22,19 +20,6 @@ describe(
       project = scratchProject("plugin-ctrl-c", {
         "@pulumi/pulumi": installedVersion("@pulumi/pulumi"),
       });
-      // The plugin from source, started the way the Node.js language host's RunPlugin starts it (that host, built
-      // from the newest release the Go proxy serves, cannot run plugins for this CLI): run-plugin on its folder.
-      const launcher = mkdtempSync(join(tmpdir(), "ssh-ready-plugin-bin-"));
-      const runPlugin = require.resolve("@pulumi/pulumi/cmd/run-plugin", { paths: [REPO] });
-      writeFileSync(
-        join(launcher, "pulumi-resource-vm-with-ready-ssh"),
-        `#!/bin/sh\nexec node ${runPlugin} ${join(REPO, "provider")} "$@"\n`,
-      );
-      chmodSync(join(launcher, "pulumi-resource-vm-with-ready-ssh"), 0o755);
-      project.write(
-        "Pulumi.yaml",
-        `name: plugin-ctrl-c\nruntime: nodejs\nplugins:\n  providers:\n    - name: vm-with-ready-ssh\n      path: ${launcher}\n`,
-      );
       project.write(
         "index.js",
         `const pulumi = require("@pulumi/pulumi");
@@ -47,6 +32,10 @@ new pulumi.CustomResource("vm-with-ready-ssh:index:SshReadiness", "ready", {
 `,
       );
       stack = new PulumiStack(project.dir);
+      project.write(
+        "Pulumi.yaml",
+        `name: plugin-ctrl-c\nruntime: nodejs\n${stack.pluginFromSource()}`,
+      );
       await stack.init();
       await stack.run(["config", "set", "port", String(silent.port)]);
     });

@@ -15,6 +15,7 @@ import { connectionsDuring } from "../support/bad-servers";
 import { ed25519 } from "../support/keys";
 import { opensshSkipReason } from "../support/openssh";
 import { ProviderHost } from "../support/provider-host";
+import { untilTrue } from "../support/until";
 import { noSecretIn, unmarked } from "../support/secrets";
 import { OpenSshServer, freePort } from "../../tools/simulator/openssh";
 
@@ -216,10 +217,14 @@ describe("the provider plugin, cancelled by the engine", () => {
       // At Cancel, not at its deadline 10 minutes away (how soon is measured, not asserted: see docs).
       assert.ok(tookMs < 60_000, `ended ${Math.round(tookMs)} ms after Cancel`);
       process.stderr.write(`Cancel ended the wait in ${Math.round(tookMs)} ms\n`);
-      assert.ok(
-        plugin.lines.some((l) =>
-          /\[waiting\] stopped after .*: the deployment was cancelled/.test(l),
-        ),
+      // Its last line too, logged after the create's answer (the engine's log is a call of its own).
+      await untilTrue(
+        () =>
+          plugin.lines.some((l) =>
+            /\[waiting\] stopped after .*: the deployment was cancelled/.test(l),
+          ),
+        10_000,
+        "the line saying the wait stopped",
       );
     } finally {
       await plugin.stop();

@@ -145,12 +145,14 @@ describe("a server that closes the connection right after accepting the key", ()
         port: 22,
         username: "u",
         privateKey: user.private,
-        timeout: "1500ms",
+        timeout: "3s",
         jumpHost: { host: "127.0.0.1", port: jump.port, username: "j" },
       });
-      assert.ok(events.length >= 2, "retried");
+      // An attempt the deadline cut short says nothing about the server (its outcome is the cut phase's).
+      const counted = events.filter((e) => !e.cutByDeadline);
+      assert.ok(counted.length >= 2, `retried: ${JSON.stringify(events)}`);
       assert.ok(
-        events.every((e) => e.hop === "jump" && e.outcome === "reset"),
+        counted.every((e) => e.hop === "jump" && e.outcome === "reset"),
         JSON.stringify(events),
       );
       assert.equal(error.last.hop, "jump");

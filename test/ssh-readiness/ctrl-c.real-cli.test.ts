@@ -10,7 +10,8 @@ import { OpenSshServer } from "../../tools/simulator/openssh";
 import { installedVersion, scratchProject, type ScratchProject } from "../support/consumer";
 import { ed25519 } from "../support/keys";
 import { opensshSkipReason } from "../support/openssh";
-import { PulumiStack, pulumiCliSkipReason, untilTrue } from "../support/pulumi-cli";
+import { PulumiStack, pulumiCliSkipReason } from "../support/pulumi-cli";
+import { untilTrue } from "../support/until";
 
 const user = ed25519();
 const PROGRAM = `

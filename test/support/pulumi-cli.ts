@@ -1,7 +1,7 @@
 // The real Pulumi CLI, built from source by tools/pulumi-cli/build.sh, running programs against a local file
 // backend: no cloud, no Pulumi service, no plugin downloads. Its tests' skip policy is here too.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { REPO } from "./consumer";
@@ -93,19 +93,23 @@ export class PulumiStack {
     await this.run(["stack", "init"]);
   }
 
+  /**
+   * The `plugins:` part of a Pulumi.yaml that runs this repository's provider plugin from source. The engine asks
+   * the Node.js language host to run a plugin folder, and the host built here (v3.68.0, the newest the Go module
+   * proxy serves) answers this CLI with "not supported"; so a launcher in this stack's home does what that host
+   * does: the SDK's run-plugin on provider/, with the engine's arguments.
+   */
+  pluginFromSource(): string {
+    const folder = join(this.home, "plugin");
+    mkdirSync(folder, { recursive: true });
+    const runPlugin = require.resolve("@pulumi/pulumi/cmd/run-plugin", { paths: [REPO] });
+    const launcher = join(folder, "pulumi-resource-vm-with-ready-ssh");
+    writeFileSync(launcher, `#!/bin/sh\nexec node ${runPlugin} ${join(REPO, "provider")} "$@"\n`);
+    chmodSync(launcher, 0o755);
+    return `plugins:\n  providers:\n    - name: vm-with-ready-ssh\n      path: ${folder}\n`;
+  }
+
   dispose(): void {
     rmSync(this.home, { recursive: true, force: true });
-  }
-}
-
-/** Resolves once `condition()` holds, polling every 50 ms; rejects after `limitMs`, naming what it waited for. */
-export async function untilTrue(
-  condition: () => boolean,
-  limitMs: number,
-  what: string,
-): Promise<void> {
-  for (const end = performance.now() + limitMs; !condition();) {
-    if (performance.now() > end) throw new Error(`gave up waiting for ${what} after ${limitMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

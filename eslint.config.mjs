@@ -5,7 +5,7 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", ".ci/node/"] },
+  { ignores: ["dist/", "node_modules/", ".ci/node/", "compat/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

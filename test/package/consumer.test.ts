@@ -131,7 +131,7 @@ describe("in a Pulumi project without @pulumi/azure-native", () => {
   });
   after(() => project.dispose());
 
-  it("publishes the compiled package with its sources, maps, types, CLI and license, and no tests", () => {
+  it("publishes the compiled package with its sources, maps, types, CLI, license and 0.1.0's frozen modules, and no tests", () => {
     const files = project.files;
     for (const file of [
       "dist/components/index.js",
@@ -142,7 +142,9 @@ describe("in a Pulumi project without @pulumi/azure-native", () => {
     for (const file of ["LICENSE", "README.md", "package.json", "components/index.ts"])
       assert.ok(files.includes(file), file);
     assert.deepEqual(
-      files.filter((f) => !/^(dist\/components\/|components\/|bin\/|docs\/)/.test(f)),
+      files.filter(
+        (f) => !/^(dist\/components\/|components\/|bin\/|docs\/|compat\/0\.1\.0\/)/.test(f),
+      ),
       ["LICENSE", "README.md", "package.json"],
     );
     const dir = join(project.dir, "node_modules/vm-with-ready-ssh");
@@ -157,6 +159,31 @@ describe("in a Pulumi project without @pulumi/azure-native", () => {
       (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { license: string }).license,
       "Apache-2.0",
     );
+  });
+
+  it("keeps every module 0.1.0's stored provider code requires, with the functions that code calls", async () => {
+    // What the stored code of 0.1.0's SshReadiness and SshKeyPair calls, by module (read from their state).
+    const called: Record<string, string[]> = {
+      "ssh-readiness/inputs.js": ["checkInputs", "recordInputs", "toWaitOptions"],
+      "ssh-readiness/diff.js": ["diffReadiness"],
+      "readiness/options.js": ["checkHost"],
+      "readiness/printable.js": ["printable", "printableLines"],
+      "readiness/progress.js": ["ProgressPrinter"],
+      "readiness/wait.js": ["waitForSsh"],
+      "readiness/duration.js": ["formatDuration"],
+      "azure/key-generation.js": ["generateKeyPair", "generateEd25519"],
+    };
+    project.write(
+      "compat.js",
+      `const called = ${JSON.stringify(called)};
+const missing = [];
+for (const [path, names] of Object.entries(called)) {
+  const mod = require("vm-with-ready-ssh/dist/components/" + path);
+  for (const name of names) if (typeof mod[name] !== "function") missing.push(path + " " + name);
+}
+console.log(JSON.stringify(missing));`,
+    );
+    assert.deepEqual(JSON.parse(await project.node("compat.js")), []);
   });
 
   it("type-checks under Pulumi's default tsconfig (commonjs, node resolution, no skipLibCheck)", () => {

@@ -13,7 +13,6 @@ import { after, before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { waitForSsh, type WaitForSshOptions } from "../components/readiness";
 import { markSecrets, reveal } from "../components/plugin/wire";
-import { SSH_READINESS } from "../components/plugin/schema";
 import { SshReadiness } from "../components/ssh-readiness";
 import { OpenSshServer } from "../tools/simulator/openssh";
 import { ed25519 } from "./support/keys";
@@ -180,11 +179,7 @@ describe(
       });
 
       it("the provider plugin: Check, Create, errors and output", async () => {
-        const plugin = await ProviderHost.startPlugin(
-          join(REPO, "provider"),
-          mkdtempSync(join(tmpdir(), "ssh-ready-program-")),
-        );
-        plugin.type = SSH_READINESS;
+        const plugin = await ProviderHost.startReadinessPlugin();
         try {
           await plugin.configure();
           // What a program in any language sends: the schema's inputs, marked; no __provider, no __secretInputs.

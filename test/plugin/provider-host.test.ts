@@ -3,8 +3,7 @@
 // in the engine's order: plugin info, schema, Configure, Check → Create (a real sshd that starts late) →
 // Diff → Read (no probe) → Update → Delete. Secrets arrive and leave marked, as the engine sends and expects.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fingerprintOf } from "../../components/readiness/host-key";
@@ -54,12 +53,7 @@ describe(
         timeout: "30s",
         triggers: ["vm-1"],
       };
-      // A program directory of its own, without node_modules: the plugin finds everything from its folder.
-      plugin = await ProviderHost.startPlugin(
-        join(REPO, "provider"),
-        mkdtempSync(join(tmpdir(), "ssh-ready-program-")),
-      );
-      plugin.type = SSH_READINESS;
+      plugin = await ProviderHost.startReadinessPlugin();
       const configured = await plugin.configure();
       assert.equal(configured.getAcceptsecrets(), true);
       ({ inputs: checked } = await plugin.check(name, {}, inputs));
@@ -188,11 +182,7 @@ describe(
 
 describe("the provider plugin, cancelled by the engine", () => {
   it("ends a wait in progress at Cancel (the user's Ctrl-C), not at its deadline", async () => {
-    const plugin = await ProviderHost.startPlugin(
-      join(REPO, "provider"),
-      mkdtempSync(join(tmpdir(), "ssh-ready-program-")),
-    );
-    plugin.type = SSH_READINESS;
+    const plugin = await ProviderHost.startReadinessPlugin();
     try {
       await plugin.configure();
       // A closed port and a 10-minute deadline: only Cancel can end this wait soon.

@@ -4,11 +4,15 @@
 // a plugin from source.
 import * as grpc from "@grpc/grpc-js";
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { PluginInfo } from "@pulumi/pulumi/proto/plugin_pb";
 import * as providerPb from "@pulumi/pulumi/proto/provider_pb";
 import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
+import { SSH_READINESS } from "../../components/plugin/schema";
 
 /** The dynamic resource's type, as the dynamic-provider host sees it. */
 export const TYPE = "pulumi-nodejs:dynamic/ssh-readiness:SshReadiness";
@@ -77,6 +81,20 @@ export class ProviderHost {
   ): Promise<ProviderHost> {
     const entry = require.resolve("@pulumi/pulumi/cmd/run-plugin", { paths: [pluginDir] });
     return ProviderHost.spawn([entry, pluginDir, engineAddress], cwd, {});
+  }
+
+  /**
+   * This repository's provider plugin, from source, in a program directory of its own without node_modules (the
+   * plugin finds everything from its folder), serving SshReadiness calls.
+   */
+  static async startReadinessPlugin(): Promise<ProviderHost> {
+    const repo = join(__dirname, "../../..");
+    const plugin = await ProviderHost.startPlugin(
+      join(repo, "provider"),
+      mkdtempSync(join(tmpdir(), "ssh-ready-program-")),
+    );
+    plugin.type = SSH_READINESS;
+    return plugin;
   }
 
   private static async spawn(args: string[], cwd: string, env: NodeJS.ProcessEnv) {

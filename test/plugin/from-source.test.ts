@@ -32,6 +32,8 @@ describe("the provider plugin from a fresh clone", () => {
 
   it("is installed and built by `npm install` in its folder, and then serves the schema", async () => {
     assert.ok(existsSync(join(clone, built)), "the package one folder up is built");
+    // Pulumi (v3.276.0) stops `pulumi package add` when npm install leaves no node_modules in the folder.
+    assert.ok(existsSync(join(clone, "provider", "node_modules")), "provider/node_modules exists");
     const plugin = await ProviderHost.startPlugin(
       join(clone, "provider"),
       mkdtempSync(join(dir, "program-")),

@@ -79,6 +79,19 @@ function property({ secret, ...spec }: PropertySkeleton, description: string): S
 }
 
 /** The package schema, completed from the declarations in `files`. */
+/**
+ * Go's code generator makes Go identifiers from the package's name, and "vm-with-ready-ssh" is none: without
+ * these, the Go SDK it writes does not compile (the azure package would refer to `vm-with-ready-ssh.SshReadiness`).
+ * The import path keeps the generator's default prefix (example.com/pulumi-NAME/sdk/go, what `pulumi package
+ * add` makes a local module of) and ends in a valid package name; the alias is how the generator spells a
+ * reference from a module to a resource of the index module.
+ */
+const GO_IMPORT_BASE_PATH = "example.com/pulumi-vm-with-ready-ssh/sdk/go/vmwithreadyssh";
+export const GO = {
+  importBasePath: GO_IMPORT_BASE_PATH,
+  packageImportAliases: { [`${GO_IMPORT_BASE_PATH}/${PACKAGE}`]: "vmwithreadyssh" },
+};
+
 export function packageSchema(files = DECLARATION_FILES): Record<string, unknown> {
   const declarations = readDeclarations(files);
   const { version, license, homepage, repository } = JSON.parse(
@@ -127,6 +140,7 @@ export function packageSchema(files = DECLARATION_FILES): Record<string, unknown
     ...(homepage ? { homepage } : {}),
     ...(typeof repository === "string" ? { repository } : {}),
     meta: { moduleFormat: "(.*)" },
+    language: { go: GO },
     types,
     resources,
   };

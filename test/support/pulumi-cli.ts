@@ -17,6 +17,13 @@ function cliDir(): string | undefined {
   }
 }
 
+/** The folder holding the CLI, its language hosts and gen-go-sdk (see the build script); throws if not built. */
+export function pulumiCliBin(): string {
+  const dir = cliDir();
+  if (!dir) throw new Error(`the Pulumi CLI is not built: run \`bash ${BUILD}\``);
+  return join(dir, "bin");
+}
+
 /**
  * Whether the real-CLI tests can run. Without the CLI they are skipped with a loud notice naming the build
  * script; under CI (CI=true) a missing CLI is a failure, never a skip (.ci/run builds it first).

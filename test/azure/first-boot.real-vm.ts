@@ -1,0 +1,116 @@
+// VmWithReadySsh's first boot on a real VM: Debian with systemd, sshd and cloud-init booted under QEMU
+// (tools/real-vm), its cloud-init data the component's exact custom data on a NoCloud seed drive, its network a
+// tap device of its own. One boot per kind of user data, shared by the checks below.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { mergeUserData } from "../../components/azure/cloud-init";
+import { waitForSsh, type SshReadyResult } from "../../components/readiness";
+import { RealVm, realVmSkipReason } from "../../tools/real-vm/vm";
+import { ed25519 } from "../support/keys";
+import { ProviderHost } from "../support/provider-host";
+import { REPO } from "../support/consumer";
+import { byType, componentData, hostKeys, Login, type ComponentData } from "../support/real-vm";
+
+const admin = ed25519();
+const userCloudConfig =
+  "#cloud-config\nwrite_files:\n  - path: /etc/from-user-cloud-config\n    content: written by the user's cloud-config\n";
+const userScript = "#!/bin/sh\necho ran > /var/tmp/from-user-script\n";
+
+const kinds: Record<string, { customData?: string; effects: string[] }> = {
+  "no user data": { effects: [] },
+  "a user's cloud-config and shell script": {
+    customData: mergeUserData([userCloudConfig, userScript]),
+    effects: ["/etc/from-user-cloud-config", "/var/tmp/from-user-script"],
+  },
+};
+
+describe("VmWithReadySsh's custom data on a real boot", { skip: realVmSkipReason() }, () => {
+  for (const [what, { customData, effects }] of Object.entries(kinds)) {
+    describe(`with ${what}`, () => {
+      let data: ComponentData;
+      let vm: RealVm;
+      let login: Login;
+      let library: { result: SshReadyResult; at: number };
+      let dynamic: { properties: Record<string, unknown>; at: number };
+      let host: ProviderHost;
+
+      before(async () => {
+        data = await componentData("boot", admin.private, customData);
+        const inputs = data.run.byName("boot-ready").inputs;
+        vm = await RealVm.boot({
+          seed: {
+            userData: data.userData,
+            adminUsername: "azureuser",
+            adminPublicKey: admin.public,
+          },
+        });
+        login = new Login(vm.address, "azureuser", admin.private, data.pins);
+        host = await ProviderHost.start(REPO);
+        await host.configure({ "vm-with-ready-ssh:unused": "x" });
+        // Both waits start with the boot: the library's, and SshReadiness's through the real dynamic-provider
+        // host, each with the component's pins at level command (the component's default).
+        const wait = {
+          host: vm.address,
+          username: "azureuser",
+          privateKey: admin.private,
+          timeout: "10m",
+        };
+        const checked = await host.check(
+          "boot-ready",
+          {},
+          { __provider: inputs.__provider, ...wait, hostKeyPin: data.pins, level: "command" },
+        );
+        assert.deepEqual(checked.failures, []);
+        [library, dynamic] = await Promise.all([
+          waitForSsh({ ...wait, hostKeyPin: data.pins, level: "command" }).then((result) => ({
+            result,
+            at: performance.now(),
+          })),
+          host.create("boot-ready", checked.inputs).then(({ properties }) => ({
+            properties,
+            at: performance.now(),
+          })),
+        ]);
+      });
+      after(async () => {
+        await host?.stop();
+        login?.dispose();
+        await vm?.dispose();
+      });
+
+      it("is ready only after cloud-init's final stage, through the library and through SshReadiness", async () => {
+        const finished = await vm.cloudInitFinished;
+        process.stderr.write(
+          `[${what}] ${vm.accel}: cloud-init finished ${((finished - vm.startedAt) / 1000).toFixed(1)} s after QEMU ` +
+            `started; ready ${((library.at - finished) / 1000).toFixed(2)} s (library) and ` +
+            `${((dynamic.at - finished) / 1000).toFixed(2)} s (SshReadiness) after its final line\n`,
+        );
+        assert.ok(
+          library.at > finished,
+          "the library's wait was not ready before cloud-init finished",
+        );
+        assert.ok(dynamic.at > finished, "SshReadiness was not ready before cloud-init finished");
+        assert.equal(library.result.hostKey, data.pins[0].split(" ").slice(0, 2).join(" "));
+        assert.equal(dynamic.properties.hostKey, library.result.hostKey);
+        assert.equal(library.result.command?.exitCode, 0);
+      });
+
+      it("serves the pinned RSA, ECDSA and Ed25519 host keys, and no other", async () => {
+        assert.deepEqual(await hostKeys(vm.address), byType(data.pins));
+      });
+
+      it("lets the admin user log in with its key, cloud-init done, the user's data applied", async () => {
+        assert.equal((await login.ok("id -un")).trim(), "azureuser");
+        assert.match(await login.ok("cloud-init status"), /^status: done$/m);
+        assert.equal(
+          (
+            await login.ok("sudo -n test -f /var/lib/cloud/instance/boot-finished && echo yes")
+          ).trim(),
+          "yes",
+        );
+        for (const file of effects)
+          assert.equal((await login.run(`test -s ${file}`)).code, 0, file);
+      });
+    });
+  }
+});

@@ -1,0 +1,174 @@
+// What the real-boot tests do on and to a VM of tools/real-vm: the component's data for it (made under Pulumi's
+// mocks, exactly as VmWithReadySsh registers it), logins with OpenSSH's own client against the pinned host keys,
+// the host keys sshd serves, and a search of a raw disk for what must not be on it.
+import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { VmWithReadySsh } from "../../components/azure";
+import { isSecret, value } from "./pulumi-mocks";
+import { mockStack, type StackRun } from "./stack-mocks";
+
+const run = promisify(execFile);
+
+export interface ComponentData {
+  /** The VM's custom data, decoded: what cloud-init gets as user data. */
+  userData: string;
+  /** The readiness check's pins: Ed25519, ECDSA, RSA. */
+  pins: string[];
+  run: StackRun;
+}
+
+/** VmWithReadySsh's custom data and pins for a VM whose admin logs in with `privateKey`, under Pulumi's mocks. */
+export async function componentData(
+  name: string,
+  privateKey: string,
+  customData?: string,
+  adminUsername = "azureuser",
+): Promise<ComponentData> {
+  const stack = await mockStack("test", {});
+  const vm = new VmWithReadySsh(name, {
+    location: "westeurope",
+    adminUsername,
+    ssh: { privateKey },
+    customData,
+  });
+  await value(vm.connection);
+  const os = stack.byName(`${name}-vm`).inputs.osProfile;
+  assert.ok(isSecret(os));
+  const encoded = (os.value as { customData: string }).customData;
+  return {
+    userData: Buffer.from(encoded, "base64").toString("utf8"),
+    pins: stack.byName(`${name}-ready`).inputs.hostKeyPin as string[],
+    run: stack,
+  };
+}
+
+export interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Logins to a VM with OpenSSH's client, verifying the host key against the given pins. */
+export class Login {
+  private readonly dir = mkdtempSync(join(tmpdir(), "ssh-ready-login-"));
+
+  constructor(
+    readonly address: string,
+    readonly user: string,
+    privateKey: string,
+    pins: string[],
+  ) {
+    writeFileSync(join(this.dir, "key"), privateKey, { mode: 0o600 });
+    writeFileSync(
+      join(this.dir, "known_hosts"),
+      pins.map((pin) => `${address} ${pin.split(" ").slice(0, 2).join(" ")}\n`).join(""),
+    );
+  }
+
+  /** Runs `command` on the VM; `input` goes to its stdin. Resolves with its exit code and output. */
+  run(command: string, input?: string): Promise<Ran> {
+    const child = spawn(
+      "ssh",
+      [
+        ...[
+          "-i",
+          join(this.dir, "key"),
+          "-o",
+          `UserKnownHostsFile=${join(this.dir, "known_hosts")}`,
+        ],
+        ...["-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes"],
+        ...["-o", "ConnectTimeout=20", "-o", "LogLevel=ERROR", "-F", "/dev/null"],
+        `${this.user}@${this.address}`,
+        command,
+      ],
+      { stdio: ["pipe", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+    child.stdin.end(input);
+    return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+  }
+
+  /** Like `run`, but rejects with its output when the command fails. */
+  async ok(command: string, input?: string): Promise<string> {
+    const ran = await this.run(command, input);
+    if (ran.code !== 0)
+      throw new Error(
+        `\`${command}\` on ${this.address} exited ${ran.code}: ${ran.stderr}${ran.stdout}`,
+      );
+    return ran.stdout;
+  }
+
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The host keys sshd at `address` serves, "type base64", by type (ssh-keyscan: read, not verified). */
+export async function hostKeys(address: string): Promise<Record<string, string>> {
+  const { stdout } = await run("ssh-keyscan", ["-t", "rsa,ecdsa,ed25519", "-T", "20", address]);
+  return Object.fromEntries(
+    stdout
+      .split("\n")
+      .filter((line) => line && !line.startsWith("#"))
+      .map((line) => line.split(" ").slice(1, 3))
+      .map(([type, key]) => [type, `${type} ${key}`]),
+  );
+}
+
+/** "type base64" of a public key line, by type. */
+export function byType(lines: string[]): Record<string, string> {
+  return Object.fromEntries(
+    lines.map((line) => line.trim().split(" ")).map(([type, key]) => [type, `${type} ${key}`]),
+  );
+}
+
+/** The base64 body of each private key (PEM) in `text`: what a leaked key file or a copy of it holds. */
+export function privateKeyBodies(text: string): string[] {
+  const bodies: string[] = [];
+  const pem = /-----BEGIN ([A-Z ]+)-----\n([\s\S]*?)-----END \1-----/g;
+  // In the custom data the keys are indented YAML block scalars: take the lines without their indent.
+  const plain = text.replace(/^[ \t]+/gm, "");
+  for (const match of plain.matchAll(pem)) bodies.push(match[2]);
+  return bodies;
+}
+
+/** Every run of `size` bytes in `texts` that holds no line break: one pattern each for a fixed-string search. */
+export function windows(texts: string[], size = 32): string[] {
+  const found = new Set<string>();
+  for (const text of texts)
+    for (const line of text.split("\n"))
+      for (let at = 0; at + size <= line.length; at++) found.add(line.slice(at, at + size));
+  return [...found];
+}
+
+/**
+ * The patterns found in a raw disk image (every byte of it, deleted blocks included), with GNU grep's
+ * fixed-string search over NUL-separated records (free blocks are zeros, so records stay short).
+ */
+export async function foundOnDisk(disk: string, patterns: string[]): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), "ssh-ready-scan-"));
+  try {
+    writeFileSync(join(dir, "patterns"), patterns.join("\n") + "\n");
+    const { stdout } = await run(
+      "sh",
+      [
+        "-c",
+        'LC_ALL=C grep -a -z -o -F -f "$1" "$2" | tr "\\0" "\\n" | sort -u',
+        "scan",
+        join(dir, "patterns"),
+        disk,
+      ],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+    return stdout.split("\n").filter(Boolean);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

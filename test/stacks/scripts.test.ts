@@ -58,6 +58,8 @@ describe("capture cleanup", () => {
     "root/.bash_history",
     "home/azureuser/.bash_history",
     "home/ops/.zsh_history",
+    "etc/sudoers.d/90-cloud-init-users",
+    "root/.ssh/authorized_keys",
   ];
   const kept = [
     "etc/ssh/sshd_config",
@@ -78,7 +80,9 @@ describe("capture cleanup", () => {
     }
     const { bin, calls } = stubs({
       "cloud-init": 'case "$*" in "clean --help") echo "  --logs  --machine-id";; esac',
-      waagent: "",
+      // The agent reads the admin user's name from ovf-env.xml: it must still be there.
+      waagent: `[ -f "${root}/var/lib/waagent/ovf-env.xml" ] && echo "waagent found ovf-env.xml" >> "$(dirname "$0")/../calls"`,
+      fstrim: "",
     });
     const result = run(script("capture-cleanup"), { ROOT: root }, bin);
     assert.equal(result.status, 0, result.stderr);
@@ -95,7 +99,65 @@ describe("capture cleanup", () => {
       "cloud-init clean --help",
       "cloud-init clean --logs --machine-id",
       "waagent -deprovision+user -force",
+      "waagent found ovf-env.xml",
+      `fstrim ${root}/`,
     ]);
+  });
+
+  it("deletes the sudo user itself when the agent left it (no ovf-env.xml)", () => {
+    const root = mkdtempSync(join(tmpdir(), "fake-root-"));
+    const commands = (userdel: string) => ({
+      "cloud-init": 'case "$*" in "clean --help") echo "  --logs";; esac',
+      waagent: "",
+      fstrim: "",
+      id: '[ -f "$(dirname "$0")/../deleted" ] && exit 1; [ "$1" = builder ]',
+      userdel,
+    });
+    // userdel warns and exits non-zero for a logged-in user without a mail spool, and still deletes it.
+    const left = stubs(commands('touch "$(dirname "$0")/../deleted"; exit 12'));
+    const deleted = run(script("capture-cleanup"), { ROOT: root, SUDO_USER: "builder" }, left.bin);
+    assert.equal(deleted.status, 0, deleted.stderr);
+    assert.deepEqual(left.calls().slice(-5), [
+      "waagent -deprovision+user -force",
+      "id builder",
+      "userdel --force --remove builder",
+      "id builder",
+      `fstrim ${root}/`,
+    ]);
+    const stuck = stubs(commands("exit 8"));
+    const failed = run(script("capture-cleanup"), { ROOT: root, SUDO_USER: "builder" }, stuck.bin);
+    assert.equal(failed.status, 1);
+    assert.match(failed.stderr, /could not delete user builder/);
+    assert.ok(
+      !stuck.calls().some((c) => c.startsWith("fstrim")),
+      "no capture-ready disk is claimed",
+    );
+    const gone = stubs(commands(""));
+    writeFileSync(join(dirname(gone.bin), "deleted"), "");
+    assert.equal(
+      run(script("capture-cleanup"), { ROOT: root, SUDO_USER: "builder" }, gone.bin).status,
+      0,
+    );
+    assert.ok(!gone.calls().some((c) => c.startsWith("userdel")), "no userdel for a deleted user");
+  });
+
+  it("zero-fills the free space where the disk takes no discard", () => {
+    const root = mkdtempSync(join(tmpdir(), "fake-root-"));
+    const { bin, calls } = stubs({
+      "cloud-init": 'case "$*" in "clean --help") echo "  --logs";; esac',
+      waagent: "",
+      fstrim: 'echo "fstrim: /: the discard operation is not supported" >&2; exit 1',
+      // A disk that fills after a few blocks, as dd ends at "No space left on device".
+      dd: 'for a in "$@"; do case "$a" in of=*) echo zeros > "\${a#of=}";; esac; done; exit 1',
+    });
+    const result = run(script("capture-cleanup"), { ROOT: root }, bin);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(calls().slice(-2), [
+      `fstrim ${root}/`,
+      `dd if=/dev/zero of=${root}/zero.fill bs=1M`,
+    ]);
+    assert.equal(existsSync(join(root, "zero.fill")), false, "the fill file is removed");
+    assert.match(result.stderr, /zero-filling the free space instead/);
   });
 
   it("uses the flags an older cloud-init has, and stops before deprovisioning when a step fails", () => {
@@ -103,11 +165,13 @@ describe("capture cleanup", () => {
     const older = stubs({
       "cloud-init": 'case "$*" in "clean --help") echo "  --logs";; esac',
       waagent: "",
+      fstrim: "",
     });
     assert.equal(run(script("capture-cleanup"), { ROOT: root }, older.bin).status, 0);
     assert.deepEqual(older.calls().slice(1), [
       "cloud-init clean --logs",
       "waagent -deprovision+user -force",
+      `fstrim ${root}/`,
     ]);
     const failing = stubs({
       "cloud-init": 'case "$*" in "clean --help") echo "  --logs";; *) exit 1;; esac',

@@ -149,8 +149,9 @@ export function windows(texts: string[], size = 32): string[] {
 }
 
 /**
- * The patterns found in a raw disk image (every byte of it, deleted blocks included), with GNU grep's
- * fixed-string search over NUL-separated records (free blocks are zeros, so records stay short).
+ * The patterns found in a raw disk image (every byte of it, deleted blocks included), overlapping ones too: GNU
+ * grep's fixed-string search picks the NUL-separated records that hold any (free blocks are zeros, so records
+ * stay short), then each pattern is looked for in those.
  */
 export async function foundOnDisk(disk: string, patterns: string[]): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), "ssh-ready-scan-"));
@@ -158,16 +159,11 @@ export async function foundOnDisk(disk: string, patterns: string[]): Promise<str
     writeFileSync(join(dir, "patterns"), patterns.join("\n") + "\n");
     const { stdout } = await run(
       "sh",
-      [
-        "-c",
-        'LC_ALL=C grep -a -z -o -F -f "$1" "$2" | tr "\\0" "\\n" | sort -u',
-        "scan",
-        join(dir, "patterns"),
-        disk,
-      ],
-      { maxBuffer: 64 * 1024 * 1024 },
+      ["-c", 'LC_ALL=C grep -a -z -F -f "$1" "$2"; [ $? -le 1 ]', "scan", join(dir, "patterns"), disk],
+      { maxBuffer: 256 * 1024 * 1024, encoding: "latin1" },
     );
-    return stdout.split("\n").filter(Boolean);
+    const records = stdout.split("\0").filter(Boolean);
+    return patterns.filter((pattern) => records.some((record) => record.includes(pattern)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -72,6 +72,8 @@ printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' >"$root
 # cloud-init's data comes from a NoCloud seed drive (label cidata), as a cloud gives it; nothing else is tried.
 printf 'datasource_list: [NoCloud, None]\n' >"$rootfs/etc/cloud/cloud.cfg.d/90-datasource.cfg"
 chroot "$rootfs" systemctl enable systemd-networkd.service >/dev/null 2>&1
+# sshd logs every connection it accepts ("Connection from …"): the benchmark counts them.
+echo "LogLevel VERBOSE" >"$rootfs/etc/ssh/sshd_config.d/50-log-connections.conf"
 # The VM agent is installed for its deprovisioning only: its service would look for Azure's wire server.
 ln -sf /dev/null "$rootfs/etc/systemd/system/walinuxagent.service"
 chroot "$rootfs" dpkg-query -W -f '${Package} ${Version}\n' >"$work/packages.txt"

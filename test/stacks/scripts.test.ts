@@ -148,7 +148,7 @@ describe("capture cleanup", () => {
       waagent: "",
       fstrim: 'echo "fstrim: /: the discard operation is not supported" >&2; exit 1',
       // A disk that fills after a few blocks, as dd ends at "No space left on device".
-      dd: 'for a in "$@"; do case "$a" in of=*) echo zeros > "\${a#of=}";; esac; done; exit 1',
+      dd: 'for a in "$@"; do case "$a" in of=*) echo zeros > "${a#of=}";; esac; done; exit 1',
     });
     const result = run(script("capture-cleanup"), { ROOT: root }, bin);
     assert.equal(result.status, 0, result.stderr);

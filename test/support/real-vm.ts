@@ -159,7 +159,13 @@ export async function foundOnDisk(disk: string, patterns: string[]): Promise<str
     writeFileSync(join(dir, "patterns"), patterns.join("\n") + "\n");
     const { stdout } = await run(
       "sh",
-      ["-c", 'LC_ALL=C grep -a -z -F -f "$1" "$2"; [ $? -le 1 ]', "scan", join(dir, "patterns"), disk],
+      [
+        "-c",
+        'LC_ALL=C grep -a -z -F -f "$1" "$2"; [ $? -le 1 ]',
+        "scan",
+        join(dir, "patterns"),
+        disk,
+      ],
       { maxBuffer: 256 * 1024 * 1024, encoding: "latin1" },
     );
     const records = stdout.split("\0").filter(Boolean);

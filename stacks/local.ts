@@ -1,11 +1,15 @@
 // The `local` stack: no cloud account. A throwaway OpenSSH sshd on 127.0.0.1 "boots" like a fresh VM (its
 // port stays closed for a few seconds), SshReadiness waits for it with a pinned host key, and a remote
-// command runs after. `pulumi destroy` stops the sshd and removes its files.
+// command runs after. `pulumi destroy` stops the sshd and removes its files. With `localMachine: vm`, the
+// machine is a real fresh VM under QEMU instead, with VmWithReadySsh's custom data and readiness.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import { vmUserData, type HostKeys } from "../components/azure/cloud-init";
+import { KEY_TYPES } from "../components/azure/key-generation";
 import { SshKeyPair } from "../components/azure/ssh-key-pair";
+import { checkUserData } from "../components/azure/user-data";
 import { SshReadiness } from "../components/ssh-readiness";
 import { stackConfig } from "./config";
 
@@ -39,8 +43,74 @@ done
 rm -rf "$STATE_DIR"
 `;
 
+/** The `local` stack's machine: a throwaway sshd on loopback (default), or a real VM under QEMU. */
+export type LocalMachine = "sshd" | "vm";
+
 export function localProgram() {
   const settings = stackConfig();
+  const machine = settings.config.get("localMachine") ?? "sshd";
+  if (machine !== "sshd" && machine !== "vm") {
+    throw new Error(
+      `[localMachine] must be "sshd" (a throwaway sshd on 127.0.0.1) or "vm" (a real VM under QEMU), not ${JSON.stringify(machine)}`,
+    );
+  }
+  return machine === "vm" ? localVmProgram(settings) : localSshdProgram(settings);
+}
+
+/** The real VM's start and stop: tools/real-vm/cli.js, compiled beside this program. */
+export const REAL_VM_CLI = join(__dirname, "../tools/real-vm/cli.js");
+
+/**
+ * A real fresh VM on this machine (root, QEMU and the image of tools/real-vm/build-image.sh): the same custom
+ * data as VmWithReadySsh makes (the user's `customData` and three pinned host keys), the same readiness (level
+ * command, the pins), so a cloud-init and a provisioning can be tried before paying for Azure.
+ */
+function localVmProgram(settings: ReturnType<typeof stackConfig>) {
+  const username = settings.adminUsername;
+  const stateDir = join(tmpdir(), `vm-with-ready-ssh-${pulumi.getStack()}-vm`);
+  const userKey = new SshKeyPair("local-user-key", { comment: `${username}@local-vm` });
+  const hostKeys = KEY_TYPES.map(
+    (keyType) => new SshKeyPair(`local-host-${keyType}`, { keyType, comment: "local-vm" }),
+  );
+  if (settings.customData !== undefined) checkUserData(settings.customData);
+  const userData = pulumi
+    .all(hostKeys.map((k) => [k.privateKey, k.publicKey] as const))
+    .apply((pairs) => {
+      const keys = Object.fromEntries(
+        KEY_TYPES.map((type, i) => [type, { privateKey: pairs[i][0], publicKey: pairs[i][1] }]),
+      ) as HostKeys;
+      return vmUserData(settings.customData, keys)!;
+    });
+  const vm = new command.local.Command("local-vm", {
+    create: `exec node ${REAL_VM_CLI} start`,
+    delete: `exec node ${REAL_VM_CLI} stop`,
+    interpreter: ["/bin/sh", "-c"],
+    environment: {
+      STATE_DIR: stateDir,
+      USER_DATA: pulumi.secret(userData),
+      ADMIN_USER: username,
+      ADMIN_PUBLIC_KEY: userKey.publicKey,
+      VM_HOSTNAME: `local-${pulumi.getStack()}`,
+    },
+  });
+  const address = vm.stdout.apply((out) => (JSON.parse(out) as { address: string }).address);
+  const ready = new SshReadiness(
+    "local-ready",
+    {
+      host: address,
+      username,
+      privateKey: userKey.privateKey,
+      hostKeyPin: pulumi.all(hostKeys.map((k) => k.publicKey)),
+      level: "command",
+      timeout: "10m",
+      triggers: [vm.id],
+    },
+    { dependsOn: [vm] },
+  );
+  return helloAfter(ready, username, userKey);
+}
+
+function localSshdProgram(settings: ReturnType<typeof stackConfig>) {
   const port = settings.config.getNumber("localPort") ?? 22022;
   const bootDelay = settings.config.getNumber("localBootDelay") ?? 5;
   const username = settings.config.get("localUser") ?? userInfo().username;
@@ -74,6 +144,11 @@ export function localProgram() {
     },
     { dependsOn: [sshd] },
   );
+  return helloAfter(ready, username, userKey);
+}
+
+/** A remote command once ready, against the verified host key: what a provisioning step would be. */
+function helloAfter(ready: SshReadiness, username: string, userKey: SshKeyPair) {
   const hello = new command.remote.Command(
     "local-hello",
     {

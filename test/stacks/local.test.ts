@@ -9,7 +9,9 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { generateEd25519 } from "../../components/azure/key-generation";
 import { waitForSsh } from "../../components/readiness";
-import { localProgram, START_SSHD, STOP_SSHD } from "../../stacks/local";
+import { userDataParts } from "../../components/azure/user-data";
+import { localProgram, REAL_VM_CLI, START_SSHD, STOP_SSHD } from "../../stacks/local";
+import { isSecret } from "../support/pulumi-mocks";
 import { freePort } from "../../tools/simulator/openssh";
 import { opensshSkipReason } from "../support/openssh";
 import { mockStack, settle, type StackRun } from "../support/stack-mocks";
@@ -37,6 +39,56 @@ describe("local stack", () => {
     assert.ok(
       run.registration("local-hello").dependencies.includes(run.registration("local-ready").urn),
     );
+  });
+
+  describe("with localMachine: vm", () => {
+    let vmRun: StackRun;
+    before(async () => {
+      vmRun = await mockStack("local", { localMachine: "vm", customData: "#!/bin/sh\necho hi\n" });
+      await settle(localProgram());
+    });
+
+    it("boots a real VM with the tools' start and stop, given VmWithReadySsh's custom data", async () => {
+      const vm = vmRun.byName("local-vm").inputs;
+      assert.deepEqual(
+        [vm.create, vm.delete],
+        [`exec node ${REAL_VM_CLI} start`, `exec node ${REAL_VM_CLI} stop`],
+      );
+      // The user data holds host private keys: secret, and so (as Pulumi serializes it) the whole environment.
+      assert.ok(isSecret(vm.environment), "the environment is secret");
+      const env = vm.environment.value as Record<string, string>;
+      const userData = env.USER_DATA;
+      assert.deepEqual([env.ADMIN_USER, env.STATE_DIR.endsWith("-local-vm")], ["azureuser", true]);
+      // The same document the component makes from the same parts: the user's script, then the host keys.
+      const pins = vmRun.byName("local-ready").inputs.hostKeyPin as string[];
+      assert.equal(pins.length, 3);
+      const parts = userDataParts(userData);
+      assert.deepEqual(
+        parts.map((p) => p.type),
+        ["text/x-shellscript", "text/cloud-config"],
+      );
+      for (const pin of pins)
+        assert.ok(parts[1].text.includes(pin), "each pin's key is in the custom data");
+    });
+
+    it("waits at level command with the three pins, at the address the VM's start printed", () => {
+      const ready = vmRun.byName("local-ready").inputs;
+      assert.deepEqual(
+        [ready.host, ready.level, ready.username],
+        ["10.77.1.2", "command", "azureuser"],
+      );
+      assert.ok(
+        vmRun.registration("local-ready").dependencies.includes(vmRun.registration("local-vm").urn),
+      );
+    });
+
+    it("refuses a machine it does not know, naming the setting", async () => {
+      await mockStack("local", { localMachine: "docker" });
+      assert.throws(
+        () => localProgram(),
+        /\[localMachine\] must be "sshd" .* or "vm" .*, not "docker"/,
+      );
+    });
   });
 
   describe("its sshd scripts, for real", { skip: opensshSkipReason() }, () => {

@@ -25,6 +25,11 @@ export async function mockState(
     }
     case "azure-native:compute:VirtualMachine":
       return { ...inputs, vmId: VM_ID };
+    case "command:local:Command":
+      // The local stack's real VM prints its address when it starts.
+      return String(inputs.create).includes("real-vm")
+        ? { ...inputs, stdout: '{"address":"10.77.1.2","accel":"tcg"}' }
+        : { ...inputs, stdout: "" };
     case "pulumi-nodejs:dynamic/ssh-key-pair:SshKeyPair":
     case "pulumi-nodejs:dynamic/build-stamp:BuildStamp": {
       // The real provider, as serialized: it generates the key, or takes the time.

@@ -8,9 +8,12 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
+  closeSync,
   copyFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
+  openSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -324,6 +327,7 @@ function startQemu(
   tap: { name: string; index: number },
   accel: "kvm" | "tcg",
   memory: number,
+  detached = false,
 ): ChildProcess {
   const net = [
     "-netdev",
@@ -331,9 +335,70 @@ function startQemu(
     "-device",
     `virtio-net-pci,netdev=n0,mac=${mac(tap.index)}`,
   ];
-  return spawn("qemu-system-x86_64", [...qemuArgs(image, dir, accel, memory), ...net], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const log = openSync(join(dir, "qemu.log"), "w");
+  try {
+    return spawn("qemu-system-x86_64", [...qemuArgs(image, dir, accel, memory), ...net], {
+      stdio: ["ignore", log, log],
+      detached,
+    });
+  } finally {
+    closeSync(log);
+  }
+}
+
+/** What a detached VM leaves in its state folder, for `stopDetached`. */
+interface DetachedState {
+  pid: number;
+  tap: string;
+  address: string;
+}
+
+/**
+ * Boots a VM that outlives this process (the `local` stack's): its disk, seed, console log and QEMU's pid in
+ * `stateDir`. Returns once QEMU runs; the boot goes on. `stopDetached` ends it and removes what it made.
+ */
+export async function startDetached(
+  stateDir: string,
+  seed: VmSeed,
+): Promise<{ address: string; accel: "kvm" | "tcg" }> {
+  const image = imageDir();
+  if (!image) throw new Error(`the VM image is not built: run \`bash ${BUILD_SHOWN}\` as root`);
+  const missing = missingParts();
+  if (missing.length > 0) throw new Error(`a real VM needs ${missing.join(", ")}`);
+  if (existsSync(join(stateDir, "vm.json")))
+    throw new Error(`${stateDir} already holds a VM: stop it first`);
+  mkdirSync(stateDir, { recursive: true });
+  const tap = createTap();
+  try {
+    execFileSync("cp", ["--sparse=always", join(image, "root.img"), join(stateDir, "disk.img")]);
+    await writeSeed(stateDir, seed, tap.index);
+    const accel = (await kvmBoots(image, stateDir)) ? "kvm" : "tcg";
+    const qemu = startQemu(image, stateDir, tap, accel, 1024, true);
+    qemu.unref();
+    const state: DetachedState = { pid: qemu.pid!, tap: tap.name, address: `10.77.${tap.index}.2` };
+    writeFileSync(join(stateDir, "vm.json"), JSON.stringify(state));
+    return { address: state.address, accel };
+  } catch (error) {
+    removeTap(tap.name);
+    throw error;
+  }
+}
+
+/** Ends a VM `startDetached` made and removes its tap device and state folder; nothing to do when gone. */
+export function stopDetached(stateDir: string): void {
+  const file = join(stateDir, "vm.json");
+  if (existsSync(file)) {
+    const state = JSON.parse(readFileSync(file, "utf8")) as DetachedState;
+    try {
+      // Only a QEMU: a pid reused by another process since is left alone.
+      if (readFileSync(`/proc/${state.pid}/comm`, "utf8").trim().startsWith("qemu-system"))
+        process.kill(state.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    removeTap(state.tap);
+  }
+  rmSync(stateDir, { recursive: true, force: true });
 }
 
 /** Whether KVM boots here, probed once per image and machine (the answer is kept beside the image). */

@@ -1,11 +1,12 @@
 // `npm run demo`: the incident that started this project, reproduced and fixed on one machine. Two identical
 // simulated fresh VMs boot on 127.0.0.1; the incident's `nc -z` loop waits for one, ssh-ready for the other,
 // and each then takes the next step an Ansible run would: an SSH login that needs cloud-init done.
-import { Client } from "ssh2";
 import { generateEd25519 } from "../components/azure/key-generation";
 import { ProgressPrinter, waitForSsh, type SshReadyResult } from "../components/readiness";
 import { CLASS_INFO } from "../components/readiness/classify";
 import { formatDuration } from "../components/readiness/duration";
+import { realVmDemo } from "./demo-real-vm";
+import { nextStep } from "./next-step";
 import { createVm, type SimulatedVm } from "./simulator";
 import { portOpen } from "./simulator/tcp";
 
@@ -73,43 +74,6 @@ async function ncLoop(vm: SimulatedVm): Promise<number> {
   }
 }
 
-/** Ansible's first task, in small: log in and check cloud-init is done. Resolves with an error text or "". */
-function nextStep(vm: SimulatedVm, privateKey: string, hostKey?: string): Promise<string> {
-  return new Promise((resolve) => {
-    const client = new Client();
-    const fail = (text: string) => {
-      client.end();
-      resolve(text);
-    };
-    client.on("error", (err: Error & { code?: string; level?: string }) => {
-      if (err.code === "ECONNREFUSED")
-        return fail(`ssh: connect to host 127.0.0.1 port ${vm.port}: Connection refused`);
-      if (err.level === "client-authentication")
-        return fail(`${vm.user}@127.0.0.1: Permission denied (publickey).`);
-      return fail(`ssh: ${err.message}`);
-    });
-    client.on("ready", () =>
-      client.exec("cloud-init status", (err, stream) => {
-        if (err) return fail(`ssh: ${err.message}`);
-        let output = "";
-        stream.on("data", (chunk: Buffer) => (output += chunk.toString()));
-        stream.stderr.on("data", () => undefined);
-        stream.on("close", () =>
-          fail(/status: done/.test(output) ? "" : `cloud-init not done: ${output.trim()}`),
-        );
-      }),
-    );
-    client.connect({
-      host: "127.0.0.1",
-      port: vm.port,
-      username: vm.user,
-      privateKey,
-      readyTimeout: 10_000,
-      hostVerifier: (key: Buffer) => !hostKey || key.toString("base64") === hostKey.split(" ")[1],
-    });
-  });
-}
-
 async function main(): Promise<void> {
   const userKey = generateEd25519("demo-user");
   // SSH_READY_DEMO_SERVER=ssh2 plays the VMs with ssh2's server even where OpenSSH is installed.
@@ -146,7 +110,10 @@ async function main(): Promise<void> {
       incidentState = "ready (it thinks)";
       await sleep(ANSIBLE_START_MS);
       print("nc loop", "next step: ansible-playbook → TASK [Gathering Facts]");
-      const error = await nextStep(incidentVm, userKey.privateKey);
+      const error = await nextStep(
+        { host: "127.0.0.1", port: incidentVm.port, user: incidentVm.user },
+        userKey.privateKey,
+      );
       incidentState = error ? "next step FAILED" : "next step ok";
       print("nc loop", error ? `✗ fatal: UNREACHABLE! ${error}` : "✓ login ok");
       return { readyAt, error };
@@ -178,7 +145,11 @@ async function main(): Promise<void> {
       const readyAt = elapsed();
       readyState = "ready";
       print("ssh-ready", "next step: ansible-playbook → TASK [Gathering Facts]");
-      const error = await nextStep(readyVm, userKey.privateKey, result.hostKey);
+      const error = await nextStep(
+        { host: "127.0.0.1", port: readyVm.port, user: readyVm.user },
+        userKey.privateKey,
+        result.hostKey ? [result.hostKey] : undefined,
+      );
       readyState = error ? "next step FAILED" : "next step ok";
       print(
         "ssh-ready",
@@ -211,7 +182,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
+(process.argv.includes("--real-vm") ? realVmDemo() : main()).catch((error: unknown) => {
   console.error(`demo failed: ${(error as Error).stack ?? String(error)}`);
   process.exitCode = 1;
 });

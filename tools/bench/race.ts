@@ -99,8 +99,15 @@ interface SshRun {
   connected: boolean;
 }
 
-/** One SSH login running `command`. */
-export function sshRun(port: number, user: string, key: string, command: string): Promise<SshRun> {
+/** One SSH login running `command` (`readyTimeout`: Ansible's connect_timeout, for its model). */
+export function sshRun(
+  port: number,
+  user: string,
+  key: string,
+  command: string,
+  host = "127.0.0.1",
+  readyTimeout = 10_000,
+): Promise<SshRun> {
   return new Promise((resolve) => {
     const client = new Client();
     let settled = false;
@@ -125,13 +132,7 @@ export function sshRun(port: number, user: string, key: string, command: string)
         stream.on("close", () => finish(code, output));
       }),
     );
-    client.connect({
-      host: "127.0.0.1",
-      port,
-      username: user,
-      privateKey: key,
-      readyTimeout: 10_000,
-    });
+    client.connect({ host, port, username: user, privateKey: key, readyTimeout });
   });
 }
 

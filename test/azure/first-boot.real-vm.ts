@@ -2,6 +2,7 @@
 // (tools/real-vm), its cloud-init data the component's exact custom data on a NoCloud seed drive, its network a
 // tap device of its own. One boot per kind of user data, shared by the checks below.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { mergeUserData } from "../../components/azure/cloud-init";
 import { waitForSsh, type SshReadyResult } from "../../components/readiness";
@@ -110,6 +111,12 @@ describe("VmWithReadySsh's custom data on a real boot", { skip: realVmSkipReason
         );
         for (const file of effects)
           assert.equal((await login.run(`test -s ${file}`)).code, 0, file);
+        // The VM reaches this host only: no default route in the guest, no forwarding from its tap here.
+        assert.equal((await login.ok("ip route show default")).trim(), "");
+        assert.equal(
+          readFileSync(`/proc/sys/net/ipv4/conf/${vm.tap}/forwarding`, "utf8").trim(),
+          "0",
+        );
       });
     });
   }

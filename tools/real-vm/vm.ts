@@ -108,6 +108,14 @@ const live = new Set<RealVm>();
 process.on("exit", () => {
   for (const vm of live) vm.disposeNow();
 });
+// Interrupted (Ctrl-C, or a runner ending the process): the VMs go first, then the signal does what it would.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, function stopVms() {
+    for (const vm of live) vm.disposeNow();
+    process.removeListener(signal, stopVms);
+    process.kill(process.pid, signal);
+  });
+}
 
 /** A booted VM. `dispose` stops it and removes its tap device and files. */
 export class RealVm {

@@ -17,33 +17,10 @@ import {
   type CloudInitApplied,
 } from "../support/cloud-init";
 import { ed25519 } from "../support/keys";
-import { isSecret, value } from "../support/pulumi-mocks";
-import { mockStack, type StackRun } from "../support/stack-mocks";
+import { componentData } from "../support/component-data";
+import { mockStack } from "../support/stack-mocks";
 
 const user = ed25519();
-
-/** The component's custom data (decoded) and readiness pin, as registered under mocks. */
-async function component(
-  name: string,
-  customData?: string,
-): Promise<{ userData: string; pin: string[]; run: StackRun }> {
-  const run = await mockStack("test", {});
-  const vm = new VmWithReadySsh(name, {
-    location: "westeurope",
-    adminUsername: "azureuser",
-    ssh: { privateKey: user.private },
-    customData,
-  });
-  await value(vm.connection);
-  const os = run.byName(`${name}-vm`).inputs.osProfile;
-  assert.ok(isSecret(os));
-  const customDataB64 = (os.value as { customData: string }).customData;
-  return {
-    userData: Buffer.from(customDataB64, "base64").toString("utf8"),
-    pin: run.byName(`${name}-ready`).inputs.hostKeyPin as string[],
-    run,
-  };
-}
 
 const skip = cloudInitSkipReason({ needsRoot: true }) || opensshSkipReason();
 
@@ -63,8 +40,8 @@ describe(
         let sshd: OpenSshServer;
         let pin: string[];
         before(async () => {
-          const made = await component("boot", customData);
-          pin = made.pin;
+          const made = await componentData("boot", user.private, customData);
+          pin = made.pins;
           const read = cloudInitRead(made.userData);
           assert.deepEqual(
             [read.schemaErrors, read.schemaDeprecations, read.warnings],

@@ -14,9 +14,12 @@ import { REPO } from "../support/consumer";
 import { codeBlocks } from "../support/doc-examples";
 import { ed25519 } from "../support/keys";
 import { opensshSkipReason } from "../support/openssh";
-import { PulumiStack, pulumiCliBin, pulumiCliSkipReason } from "../support/pulumi-cli";
-import { noSecretIn } from "../support/secrets";
-import { untilTrue } from "../support/until";
+import {
+  lateSshdLifecycle,
+  PulumiStack,
+  pulumiCliBin,
+  pulumiCliSkipReason,
+} from "../support/pulumi-cli";
 
 const run = promisify(execFile);
 const user = ed25519();
@@ -85,24 +88,7 @@ describe(
     });
 
     it("waits for a late sshd, exports its host key, changes nothing on the second up, and destroys", async () => {
-      const up = stack.start(["up", "--yes"]);
-      await untilTrue(
-        () => /attempt \d+: connection refused/.test(up.output()),
-        120_000,
-        "a refused attempt",
-      );
-      await sshd.start();
-      const created = await up.done;
-      assert.equal(created.code, 0, created.stdout + created.stderr);
-      assert.match(created.stdout, /\[server\] ready at level auth after/);
-      noSecretIn([], [user.private])(created.stdout + created.stderr, "pulumi up's output");
-      const hostKey = await stack.run(["stack", "output", "hostKey"]);
-      assert.equal(hostKey.stdout.trim(), sshd.hostKeyPublic);
-      await stack.run(["up", "--yes", "--expect-no-changes"]);
-      const exported = await stack.run(["stack", "export"]);
-      noSecretIn([], [user.private])(exported.stdout, "pulumi stack export");
-      const destroyed = await stack.run(["destroy", "--yes"]);
-      assert.match(destroyed.stdout, /2 deleted/);
+      await lateSshdLifecycle(stack, sshd, user.private, "server");
     });
   },
 );

@@ -1,6 +1,5 @@
 // A Pulumi YAML program that uses the provider plugin, run by the real Pulumi CLI and the real YAML language
 // host (both built from source by tools/pulumi-cli/build.sh), against real OpenSSH that starts late.
-import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,9 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { OpenSshServer, freePort } from "../../tools/simulator/openssh";
 import { ed25519 } from "../support/keys";
 import { opensshSkipReason } from "../support/openssh";
-import { PulumiStack, pulumiCliSkipReason } from "../support/pulumi-cli";
-import { untilTrue } from "../support/until";
-import { noSecretIn } from "../support/secrets";
+import { lateSshdLifecycle, PulumiStack, pulumiCliSkipReason } from "../support/pulumi-cli";
 
 const user = ed25519();
 
@@ -65,24 +62,7 @@ describe(
     });
 
     it("waits for a late sshd, exports its host key, changes nothing on the second up, and destroys", async () => {
-      const up = stack.start(["up", "--yes"]);
-      await untilTrue(
-        () => /attempt \d+: connection refused/.test(up.output()),
-        60_000,
-        "a refused attempt",
-      );
-      await sshd.start();
-      const created = await up.done;
-      assert.equal(created.code, 0, created.stdout + created.stderr);
-      assert.match(created.stdout, /\[ready\] ready at level auth after/);
-      noSecretIn([], [user.private])(created.stdout + created.stderr, "pulumi up's output");
-      const hostKey = await stack.run(["stack", "output", "hostKey"]);
-      assert.equal(hostKey.stdout.trim(), sshd.hostKeyPublic);
-      await stack.run(["up", "--yes", "--expect-no-changes"]);
-      const exported = await stack.run(["stack", "export"]);
-      noSecretIn([], [user.private])(exported.stdout, "pulumi stack export");
-      const destroyed = await stack.run(["destroy", "--yes"]);
-      assert.match(destroyed.stdout, /2 deleted/);
+      await lateSshdLifecycle(stack, sshd, user.private, "ready");
     });
   },
 );

@@ -1,10 +1,14 @@
 // The real Pulumi CLI, built from source by tools/pulumi-cli/build.sh, running programs against a local file
 // backend: no cloud, no Pulumi service, no plugin downloads. Its tests' skip policy is here too.
+import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import type { OpenSshServer } from "../../tools/simulator/openssh";
 import { REPO } from "./consumer";
+import { noSecretIn } from "./secrets";
+import { untilTrue } from "./until";
 
 const BUILD = "tools/pulumi-cli/build.sh";
 
@@ -119,4 +123,37 @@ export class PulumiStack {
   dispose(): void {
     rmSync(this.home, { recursive: true, force: true });
   }
+}
+
+/**
+ * The life of a program that declares one plugin `SshReadiness` (progress label `label`, level auth) against
+ * `sshd`, not started yet, and exports its `hostKey`: `pulumi up` waits until sshd starts late, the output shows
+ * the wait and no key, the host key is exported, a second up changes nothing, the state holds no key in plain
+ * text, and destroy ends it.
+ */
+export async function lateSshdLifecycle(
+  stack: PulumiStack,
+  sshd: OpenSshServer,
+  privateKey: string,
+  label: string,
+): Promise<void> {
+  const noKey = noSecretIn([], [privateKey]);
+  const up = stack.start(["up", "--yes"]);
+  await untilTrue(
+    () => /attempt \d+: connection refused/.test(up.output()),
+    120_000,
+    "a refused attempt",
+  );
+  await sshd.start();
+  const created = await up.done;
+  assert.equal(created.code, 0, created.stdout + created.stderr);
+  assert.match(created.stdout, new RegExp(`\\[${label}\\] ready at level auth after`));
+  noKey(created.stdout + created.stderr, "pulumi up's output");
+  const hostKey = await stack.run(["stack", "output", "hostKey"]);
+  assert.equal(hostKey.stdout.trim(), sshd.hostKeyPublic);
+  await stack.run(["up", "--yes", "--expect-no-changes"]);
+  const exported = await stack.run(["stack", "export"]);
+  noKey(exported.stdout, "pulumi stack export");
+  const destroyed = await stack.run(["destroy", "--yes"]);
+  assert.match(destroyed.stdout, /2 deleted/);
 }

@@ -1,50 +1,14 @@
-// What the real-boot tests do on and to a VM of tools/real-vm: the component's data for it (made under Pulumi's
-// mocks, exactly as VmWithReadySsh registers it), logins with OpenSSH's own client against the pinned host keys,
+// What the real-boot tests do on and to a VM of tools/real-vm: the component's data for it (component-data.ts),
+// logins with OpenSSH's own client against the pinned host keys,
 // the host keys sshd serves, and a search of a raw disk for what must not be on it.
-import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { VmWithReadySsh } from "../../components/azure";
-import { isSecret, value } from "./pulumi-mocks";
-import { mockStack, type StackRun } from "./stack-mocks";
+export { componentData, type ComponentData } from "./component-data";
 
 const run = promisify(execFile);
-
-export interface ComponentData {
-  /** The VM's custom data, decoded: what cloud-init gets as user data. */
-  userData: string;
-  /** The readiness check's pins: Ed25519, ECDSA, RSA. */
-  pins: string[];
-  run: StackRun;
-}
-
-/** VmWithReadySsh's custom data and pins for a VM whose admin logs in with `privateKey`, under Pulumi's mocks. */
-export async function componentData(
-  name: string,
-  privateKey: string,
-  customData?: string,
-  adminUsername = "azureuser",
-): Promise<ComponentData> {
-  const stack = await mockStack("test", {});
-  const vm = new VmWithReadySsh(name, {
-    location: "westeurope",
-    adminUsername,
-    ssh: { privateKey },
-    customData,
-  });
-  await value(vm.connection);
-  const os = stack.byName(`${name}-vm`).inputs.osProfile;
-  assert.ok(isSecret(os));
-  const encoded = (os.value as { customData: string }).customData;
-  return {
-    userData: Buffer.from(encoded, "base64").toString("utf8"),
-    pins: stack.byName(`${name}-ready`).inputs.hostKeyPin as string[],
-    run: stack,
-  };
-}
 
 export interface Ran {
   code: number | null;

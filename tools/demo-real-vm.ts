@@ -4,6 +4,7 @@
 // that needs cloud-init done.
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { vmUserData, type HostKeys } from "../components/azure/cloud-init";
 import { generateEd25519, generateKeyPair, KEY_TYPES } from "../components/azure/key-generation";
 import { ProgressPrinter, waitForSsh } from "../components/readiness";
@@ -29,7 +30,9 @@ async function narrate(name: string, vm: RealVm, stop: () => boolean): Promise<v
   ];
   let next = 0;
   while (next < milestones.length && !stop()) {
-    if (milestones[next][0].test(vm.console())) print(name, milestones[next++][1]);
+    // systemd colours its status lines: the escapes go before matching.
+    if (milestones[next][0].test(stripVTControlCharacters(vm.console())))
+      print(name, milestones[next++][1]);
     else await sleep(100);
   }
 }

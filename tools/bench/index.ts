@@ -297,6 +297,9 @@ async function realBoots(): Promise<void> {
   const command = row("ssh-ready command");
   const loop = row("1 s ssh loop + cloud-init wait");
   const login = median(results.filter((r) => r.loginMs !== undefined).map((r) => r.loginMs!));
+  const loginAtReady = median(
+    results.filter((r) => r.loginAtReadyMs !== undefined).map((r) => r.loginAtReadyMs!),
+  );
   const checks: [string, boolean, string][] = [
     [
       "ssh-ready command: 0 false-ready",
@@ -304,18 +307,21 @@ async function realBoots(): Promise<void> {
       `${command.falseReady}/${command.trials}`,
     ],
     [
-      "ssh-ready command: median latency ≤ the hand loop's + one login",
-      command.medianMs <= loop.medianMs + login,
-      `${command.medianMs} ms vs ${loop.medianMs} + ${login} ms`,
+      "ssh-ready command: median latency ≤ the hand loop's + one login at that moment of the boot",
+      command.medianMs <= loop.medianMs + loginAtReady,
+      `${command.medianMs} ms vs ${loop.medianMs} + ${loginAtReady} ms`,
     ],
   ];
   console.log("\nTargets:");
   for (const [what, met, figure] of checks)
     console.log(`  ${met ? "MET " : "MISS"}  ${what}: ${figure}`);
+  console.log(
+    `\nOne login (handshake and key, no session), median: ${loginAtReady} ms the moment the hand loop said ready; ${login} ms on the idle VM after ssh-ready's next step.`,
+  );
   const out = resolve(process.cwd(), "bench-real-vm.json");
   writeFileSync(
     out,
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, trials, loginMs: login, rows, checks: checks.map(([what, met, figure]) => ({ what, met, figure })), results }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, trials, loginMs: login, loginAtReadyMs: loginAtReady, rows, checks: checks.map(([what, met, figure]) => ({ what, met, figure })), results }, null, 2)}\n`,
   );
   console.log(`\nWrote ${out}`);
 }

@@ -144,6 +144,8 @@ export class RealVm {
     this.startedAt = performance.now();
     this.exited = new Promise((done) => qemu.once("exit", (code) => done(code)));
     this.cloudInitFinished = this.watchConsole();
+    // A VM disposed before cloud-init finished rejects it; only a caller that awaits it should hear of that.
+    this.cloudInitFinished.catch(() => undefined);
   }
 
   /** The disk file the VM runs on. */

@@ -1,6 +1,6 @@
 // Keys made at test time (nothing secret is committed): user keys in the formats users have, and host keys.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { utils } from "ssh2";
@@ -39,17 +39,25 @@ export function sshKeygen(
   const args = ["-q", "-t", type, "-N", options.passphrase ?? "", "-C", "test", "-f", file];
   if (options.pem) args.push("-m", "PEM");
   if (options.rounds !== undefined) args.push("-a", String(options.rounds));
-  execFileSync("ssh-keygen", args);
-  return {
-    private: readFileSync(file, "utf8"),
-    public: readFileSync(`${file}.pub`, "utf8").trim(),
-  };
+  try {
+    execFileSync("ssh-keygen", args);
+    return {
+      private: readFileSync(file, "utf8"),
+      public: readFileSync(`${file}.pub`, "utf8").trim(),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The fingerprint ssh-keygen prints for a public key line: the reference our own must equal. */
 export function sshKeygenFingerprint(publicKeyLine: string): string {
   const dir = mkdtempSync(join(tmpdir(), "ssh-ready-fp-"));
   const file = join(dir, "key.pub");
-  writeFileSync(file, `${publicKeyLine}\n`);
-  return execFileSync("ssh-keygen", ["-lf", file], { encoding: "utf8" }).split(" ")[1];
+  try {
+    writeFileSync(file, `${publicKeyLine}\n`);
+    return execFileSync("ssh-keygen", ["-lf", file], { encoding: "utf8" }).split(" ")[1];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

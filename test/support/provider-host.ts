@@ -4,7 +4,7 @@
 // a plugin from source.
 import * as grpc from "@grpc/grpc-js";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
@@ -89,11 +89,10 @@ export class ProviderHost {
    */
   static async startReadinessPlugin(): Promise<ProviderHost> {
     const repo = join(__dirname, "../../..");
-    const plugin = await ProviderHost.startPlugin(
-      join(repo, "provider"),
-      mkdtempSync(join(tmpdir(), "ssh-ready-program-")),
-    );
+    const program = mkdtempSync(join(tmpdir(), "ssh-ready-program-"));
+    const plugin = await ProviderHost.startPlugin(join(repo, "provider"), program);
     plugin.type = SSH_READINESS;
+    plugin.scratch = program;
     return plugin;
   }
 
@@ -283,12 +282,17 @@ export class ProviderHost {
     return { urn: response.getUrn(), state: response.getState()?.toJavaScript() as Props };
   }
 
+  /** A folder this host was started in and removes when it stops. */
+  private scratch: string | undefined;
+
   async stop(): Promise<void> {
     this.client.close();
-    if (this.child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      this.child.once("exit", () => resolve());
-      this.child.kill();
-    });
+    if (this.child.exitCode === null) {
+      await new Promise<void>((resolve) => {
+        this.child.once("exit", () => resolve());
+        this.child.kill();
+      });
+    }
+    if (this.scratch) rmSync(this.scratch, { recursive: true, force: true });
   }
 }

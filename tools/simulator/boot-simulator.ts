@@ -1,7 +1,7 @@
 // A "fresh VM" on 127.0.0.1, walked through the boot that broke the incident's pipeline:
 // port closed (RST) → sshd up without the user's key → key written → sshd restarted with a new host key →
 // cloud-init still running → done. Each transition is timestamped so tests can tell "early" from "late".
-import { chmodSync, mkdirSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OpenSshServer, freePort } from "./openssh";
@@ -47,7 +47,11 @@ export class BootSimulator {
   /** performance.now() of each transition. */
   readonly at: Partial<Record<BootPhase, number>> = {};
 
-  private constructor(server: OpenSshServer, stateDir: string) {
+  private constructor(
+    server: OpenSshServer,
+    stateDir: string,
+    private readonly root: string,
+  ) {
     this.server = server;
     this.stateDir = stateDir;
   }
@@ -58,7 +62,7 @@ export class BootSimulator {
     const { binDir, stateDir } = fakeCloudInit(root);
     const server = new OpenSshServer({ binDir, user: options.user });
     server.port = await freePort();
-    const sim = new BootSimulator(server, stateDir);
+    const sim = new BootSimulator(server, stateDir, root);
     sim.at.closed = performance.now();
     return sim;
   }
@@ -130,5 +134,6 @@ export class BootSimulator {
 
   async dispose(): Promise<void> {
     await this.server.dispose();
+    rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,7 @@
 // The demos' next step after a wait: Ansible's first task, in small. One SSH login that checks cloud-init is
 // done, reporting failures the way ssh and Ansible print them.
 import { Client } from "ssh2";
+import { printable } from "../components/readiness/printable";
 
 export interface Target {
   host: string;
@@ -26,16 +27,18 @@ export function nextStep(target: Target, privateKey: string, hostKeys?: string[]
         return finish(`ssh: connect to host ${host} port ${port}: Connection refused`);
       if (err.level === "client-authentication")
         return finish(`${user}@${host}: Permission denied (publickey).`);
-      return finish(`ssh: ${err.message}`);
+      return finish(`ssh: ${printable(err.message)}`);
     });
     client.on("ready", () =>
       client.exec("cloud-init status", (err, stream) => {
-        if (err) return finish(`ssh: ${err.message}`);
+        if (err) return finish(`ssh: ${printable(err.message)}`);
         let output = "";
         stream.on("data", (chunk: Buffer) => (output += chunk.toString()));
         stream.stderr.on("data", () => undefined);
         stream.on("close", () =>
-          finish(/status: done/.test(output) ? "" : `cloud-init not done: ${output.trim()}`),
+          finish(
+            /status: done/.test(output) ? "" : `cloud-init not done: ${printable(output.trim())}`,
+          ),
         );
       }),
     );

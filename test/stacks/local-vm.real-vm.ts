@@ -3,7 +3,7 @@
 // no QEMU, tap device or file behind.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -57,6 +57,11 @@ describe("the local stack's real VM", { skip: realVmSkipReason() }, () => {
       tap: string;
     };
     assert.ok(running(pid), "QEMU runs after start exited");
+    assert.equal(
+      statSync(stateDir).mode & 0o777,
+      0o700,
+      "the seed's host private keys: root's only",
+    );
     const again = cli("start");
     assert.equal(again.status, 1);
     assert.match(again.stderr, /already holds a VM: stop it first/);

@@ -377,7 +377,8 @@ export async function startDetached(
   if (missing.length > 0) throw new Error(`a real VM needs ${missing.join(", ")}`);
   if (existsSync(join(stateDir, "vm.json")))
     throw new Error(`${stateDir} already holds a VM: stop it first`);
-  mkdirSync(stateDir, { recursive: true });
+  // The seed holds the custom data, host private keys included: for root's eyes only.
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const tap = createTap();
   try {
     execFileSync("cp", ["--sparse=always", join(image, "root.img"), join(stateDir, "disk.img")]);

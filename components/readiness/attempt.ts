@@ -41,6 +41,8 @@ export interface AttemptOutcome {
   keyOffers?: number;
   /** The server ended the connection at its MaxAuthTries. */
   authLimitHit?: boolean;
+  /** The readiness command succeeded, and the confirming login after it failed (this outcome is that login's). */
+  commandSucceeded?: boolean;
 }
 
 export interface AttemptContext {
@@ -129,6 +131,7 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
       return {
         ...confirm,
         hostKeysSeen,
+        commandSucceeded: true,
         detail: `confirming login after the command: ${confirm.detail}`,
       };
     return { ...outcome, hostKey: confirm.hostKey, hostKeysSeen };

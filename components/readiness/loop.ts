@@ -61,6 +61,8 @@ export async function runWait(
   let attempts = 0;
   let lastOutput: string | undefined;
   let lastCounted: AttemptOutcome | undefined;
+  /** The last attempt whose readiness command succeeded but whose confirming login failed. */
+  let commandSucceededIn: number | undefined;
 
   const fail = (code: SshNotReadyCode, outcome: AttemptOutcome): SshNotReadyError => {
     const last: LastFailure = {
@@ -99,6 +101,7 @@ export async function runWait(
       level: opts.level,
       jump: jump?.label,
       furthest,
+      commandSucceededIn,
     };
     return new SshNotReadyError(
       code === "SSH_NOT_READY" ? summarizeTimeout(input) : summarizeFatal(input),
@@ -145,6 +148,10 @@ export async function runWait(
         if (seenKeys.at(-1)?.fingerprint !== key.fingerprint) seenKeys.push(key);
       }
       if (outcome.output !== undefined) lastOutput = outcome.output;
+      if (outcome.commandSucceeded) {
+        commandSucceededIn = attempts;
+        furthest = "command";
+      }
       const event: AttemptEvent = {
         attempt: attempts,
         hop: outcome.hop,

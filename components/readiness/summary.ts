@@ -19,6 +19,8 @@ export interface SummaryInput {
   elapsedMs: number;
   last: LastFailure;
   commandOutput?: string;
+  /** The attempt whose readiness command succeeded before a new login failed, if any. */
+  commandSucceededIn?: number;
 }
 
 /** "212 × connection refused, 3 × key not accepted", most frequent first. */
@@ -33,6 +35,12 @@ function headline(s: SummaryInput): string {
   const where = `${endpoint(s.host, s.port)}${s.jump ? ` (via ${s.jump})` : ""}`;
   if (s.last.hop === "jump")
     return `could not use jump host ${s.jump} to reach ${endpoint(s.host, s.port)}`;
+  // The command's session predates what ended new logins: provisioning changed the firewall, sshd or the keys.
+  if (s.commandSucceededIn !== undefined)
+    return (
+      `${s.username}@${where} ran the readiness command (attempt ${s.commandSucceededIn}), but no new login ` +
+      "worked after it (did a provisioning step change the firewall, sshd or the authorized keys?)"
+    );
   switch (s.furthest) {
     case "connect":
       return `sshd on ${where} never answered`;

@@ -330,6 +330,34 @@ describe("runWait", () => {
     );
   });
 
+  it("says the readiness command succeeded when only the logins after it failed, never that sshd never answered", async () => {
+    const user = ed25519();
+    const { promise } = await waitWith(
+      { level: "command", username: "azureuser", privateKey: user.private, timeout: "60s" },
+      (n) =>
+        n === 1
+          ? failed("timeout", "connect", {
+              commandSucceeded: true,
+              exitCode: 0,
+              output: "....\nstatus: done\n",
+              detail: "confirming login after the command: no answer",
+            })
+          : failed("timeout", "connect"),
+      { attemptMs: 15_000 },
+    );
+    const error = await promise.catch((e: unknown) => e);
+    assert.ok(error instanceof SshNotReadyError);
+    assert.equal(error.reached, "command");
+    assert.match(
+      error.message,
+      /^azureuser@203\.0\.113\.7:22 ran the readiness command \(attempt 1\), but no new login worked after it \(did a provisioning step change the firewall, sshd or the authorized keys\?\): \d+ × no answer over 1m0s/,
+    );
+    assert.match(
+      error.message,
+      /\nLast output of the readiness command:\n(.*\n)* {2}\| status: done$/,
+    );
+  });
+
   it("keeps the key's offers evenly spaced: a connection that re-offered it is followed one offer interval later", async () => {
     const user = ed25519();
     // Each connection holds the key's offers for 1.2 s (offers 300 ms apart) and is refused.

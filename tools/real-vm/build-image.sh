@@ -17,11 +17,12 @@ MIRROR=http://deb.debian.org/debian
 # linux-image-cloud-amd64: virtio drivers, small. python3-cffi-backend: debootstrap cannot resolve the virtual
 # package python3-cryptography needs. locales: without en_US.UTF-8, cloud-init's locale module fails and
 # `cloud-init status` ends in error. waagent: what `waagent -deprovision+user` in the image capture runs.
+# nftables: a provisioning step can turn on a firewall, which a session opened before it does not notice.
 # No ifupdown: the network is systemd-networkd's, as on Debian's own cloud images (cloud-init writes its config).
 # With ifupdown, a captured image's first boot (cloud-init clean resets the machine ID, so systemd applies its
 # presets, which enable networkd) waited 2 minutes for networkd to configure a link it did not manage.
 PACKAGES=systemd-sysv,linux-image-cloud-amd64,openssh-server,cloud-init,python3-cffi-backend,locales
-PACKAGES+=,netbase,iproute2,sudo,udev,dbus,waagent
+PACKAGES+=,netbase,iproute2,sudo,udev,dbus,waagent,nftables
 
 key=$(sha256sum "$here/build-image.sh" | cut -c1-16)
 dir="$cache_root/$key"

@@ -1,5 +1,6 @@
 // The VM's custom data: the component's cloud-config (the pinned host keys) and the user's own user data,
 // merged into one multi-part MIME document as cloud-init reads it, and checked against Azure's size limit.
+import { InvalidOptionError } from "../readiness/errors";
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import { CUSTOM_DATA_LIMIT } from "./args";
@@ -116,8 +117,9 @@ export function vmUserData(
 export function checkCustomDataSize(userData: string, name = "customData", longest = false): void {
   const size = Buffer.byteLength(userData, "utf8");
   if (size > CUSTOM_DATA_LIMIT) {
-    throw new RangeError(
-      `[${name}] makes the VM's custom data ${longest ? "up to " : ""}${size.toLocaleString("en-US")} bytes with the component's own cloud-config; Azure allows ${CUSTOM_DATA_LIMIT.toLocaleString("en-US")}`,
+    throw new InvalidOptionError(
+      name,
+      `makes the VM's custom data ${longest ? "up to " : ""}${size.toLocaleString("en-US")} bytes with the component's own cloud-config; Azure allows ${CUSTOM_DATA_LIMIT.toLocaleString("en-US")}`,
     );
   }
 }

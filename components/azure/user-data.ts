@@ -2,6 +2,7 @@
 // into parts (base64, quoted-printable and gzip undone), a part's type comes from its first line when its
 // Content-Type does not say, and cloud-config archives are opened. Then every part that can undo the pinned
 // host keys is checked, so the mistake is named at preview instead of as a host key mismatch at boot.
+import { InvalidOptionError } from "../readiness/errors";
 import { gunzipSync } from "node:zlib";
 import { parse } from "yaml";
 
@@ -52,14 +53,15 @@ export function isMime(text: string): boolean {
 export function userDataType(text: string, name = "customData"): string {
   if (isMime(text)) {
     if (!/^content-type:/im.test(headerBlock(text))) {
-      throw new TypeError(`[${name}] is a MIME document without a Content-Type header`);
+      throw new InvalidOptionError(name, `is a MIME document without a Content-Type header`);
     }
     return "multipart";
   }
   const type = typeFromContent(text);
   if (!type) {
-    throw new TypeError(
-      `[${name}] is not user data cloud-init runs: start it with "#cloud-config", "#!" (a script), "#cloud-boothook", "#include", or give a MIME multi-part document`,
+    throw new InvalidOptionError(
+      name,
+      `is not user data cloud-init runs: start it with "#cloud-config", "#!" (a script), "#cloud-boothook", "#include", or give a MIME multi-part document`,
     );
   }
   return type;
@@ -100,7 +102,7 @@ export function userDataParts(text: string, name = "customData"): UserDataPart[]
 function archiveEntries(text: string, where: string): UserDataPart[] {
   const entries = parseYaml(text, where, "cloud-config archive");
   if (!Array.isArray(entries)) {
-    throw new TypeError(`[${where}] is a cloud-config archive but not a YAML list`);
+    throw new InvalidOptionError(where, `is a cloud-config archive but not a YAML list`);
   }
   return entries.flatMap((entry, i) => {
     const at = `${where}, archive entry ${i + 1}`;
@@ -205,8 +207,9 @@ function parseYaml(text: string, where: string, what: string): unknown {
   try {
     return parse(text, { version: "1.1" });
   } catch (error) {
-    throw new TypeError(
-      `[${where}] is a ${what} that is not valid YAML (${(error as Error).message.split("\n")[0]}); cloud-init would skip it and report an error`,
+    throw new InvalidOptionError(
+      where,
+      `is a ${what} that is not valid YAML (${(error as Error).message.split("\n")[0]}); cloud-init would skip it and report an error`,
     );
   }
 }
@@ -224,16 +227,18 @@ export function checkUserData(text: string, name = "customData"): { warnings: st
   userDataType(text, name);
   for (const part of userDataParts(text, name)) {
     const refuse = (key: string): never => {
-      throw new TypeError(
-        `[${part.where}] sets ${key}: the component installs the VM's host keys and pins them, so user data must not set ${PIN_BREAKERS}. Remove it, or set hostKeyTrust: "first-seen" to manage host keys yourself`,
+      throw new InvalidOptionError(
+        `${part.where}`,
+        `sets ${key}: the component installs the VM's host keys and pins them, so user data must not set ${PIN_BREAKERS}. Remove it, or set hostKeyTrust: "first-seen" to manage host keys yourself`,
       );
     };
     switch (part.type) {
       case "text/cloud-config": {
         const config = parseYaml(part.text, part.where, "cloud-config");
         if (typeof config !== "object" || config === null || Array.isArray(config)) {
-          throw new TypeError(
-            `[${part.where}] is a cloud-config without settings (cloud-init needs a YAML mapping after "#cloud-config" and reports an empty one as an error)`,
+          throw new InvalidOptionError(
+            `${part.where}`,
+            `is a cloud-config without settings (cloud-init needs a YAML mapping after "#cloud-config" and reports an empty one as an error)`,
           );
         }
         const settings = config as Record<string, unknown>;
@@ -246,8 +251,9 @@ export function checkUserData(text: string, name = "customData"): { warnings: st
         try {
           patch = JSON.parse(part.text.trimStart().replace(/^#cloud-config-jsonp/i, ""));
         } catch (error) {
-          throw new TypeError(
-            `[${part.where}] is a cloud-config JSON patch that is not valid JSON (${(error as Error).message})`,
+          throw new InvalidOptionError(
+            `${part.where}`,
+            `is a cloud-config JSON patch that is not valid JSON (${(error as Error).message})`,
           );
         }
         for (const op of Array.isArray(patch) ? patch : []) {

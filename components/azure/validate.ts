@@ -1,6 +1,7 @@
 // Checks VmWithReadySsh's arguments before any child exists, so a mistake is named in preview instead of
 // surfacing as an Azure error minutes into `pulumi up`. Wrong type → TypeError, out of range → RangeError;
 // the message names the argument in brackets. Returns warnings for what is allowed but risky.
+import { InvalidOptionError } from "../readiness/errors";
 import { isIP } from "node:net";
 import { utils } from "ssh2";
 import { parsePrivateKey, rsaBits } from "../readiness/keys";
@@ -95,24 +96,27 @@ export const SYSTEM_USERNAMES = [
 ];
 
 export function checkAdminUsername(name: unknown): string {
-  if (typeof name !== "string") throw new TypeError("[adminUsername] must be a string");
+  if (typeof name !== "string") throw new InvalidOptionError("adminUsername", "must be a string");
   if (name.length < 1 || name.length > 64) {
-    throw new RangeError(`[adminUsername] must be 1 to 64 characters, got ${name.length}`);
+    throw new InvalidOptionError("adminUsername", `must be 1 to 64 characters, got ${name.length}`);
   }
   if (RESERVED_USERNAMES.includes(name.toLowerCase())) {
-    throw new RangeError(
-      `[adminUsername] "${name}" is reserved by Azure; choose another name (e.g. "azureuser")`,
+    throw new InvalidOptionError(
+      "adminUsername",
+      `"${name}" is reserved by Azure; choose another name (e.g. "azureuser")`,
     );
   }
   if (!/^[A-Za-z0-9._][A-Za-z0-9._-]*$/.test(name) || name.endsWith(".") || /^\d+$/.test(name)) {
-    throw new TypeError(
-      `[adminUsername] "${name}" is not a user name the VM can create: use letters, digits, ".", "_" and "-", not starting with "-", not ending with ".", not all digits`,
+    throw new InvalidOptionError(
+      "adminUsername",
+      `"${name}" is not a user name the VM can create: use letters, digits, ".", "_" and "-", not starting with "-", not ending with ".", not all digits`,
     );
   }
   const lower = name.toLowerCase();
   if (SYSTEM_USERNAMES.includes(lower) || lower.startsWith("systemd-") || lower.startsWith("_")) {
-    throw new RangeError(
-      `[adminUsername] "${name}" is a system account on Linux images; choose another name (e.g. "azureuser")`,
+    throw new InvalidOptionError(
+      "adminUsername",
+      `"${name}" is a system account on Linux images; choose another name (e.g. "azureuser")`,
     );
   }
   return name;
@@ -130,18 +134,21 @@ export function tidyComputerName(name: string): string {
 }
 
 export function checkComputerName(name: unknown, argument = "computerName"): string {
-  if (typeof name !== "string") throw new TypeError(`[${argument}] must be a string`);
+  if (typeof name !== "string") throw new InvalidOptionError(argument, `must be a string`);
   if (name.length < 1 || name.length > 63) {
-    throw new RangeError(
-      `[${argument}] must be 1 to 63 characters (a host name), got ${name.length}`,
+    throw new InvalidOptionError(
+      argument,
+      `must be 1 to 63 characters (a host name), got ${name.length}`,
     );
   }
   if (!/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/.test(name)) {
-    throw new TypeError(
-      `[${argument}] "${name}" is not a host name: use letters, digits and "-", not at the start or the end`,
+    throw new InvalidOptionError(
+      argument,
+      `"${name}" is not a host name: use letters, digits and "-", not at the start or the end`,
     );
   }
-  if (/^\d+$/.test(name)) throw new TypeError(`[${argument}] "${name}" must not be all digits`);
+  if (/^\d+$/.test(name))
+    throw new InvalidOptionError(argument, `"${name}" must not be all digits`);
   return name;
 }
 
@@ -192,7 +199,7 @@ function numberToIp(n: bigint, version: 4 | 6): string {
 /** Parses "a.b.c.d/n", "a.b.c.d", or an IPv6 CIDR. Throws a TypeError naming `argument`. */
 export function parseCidr(text: unknown, argument: string): Cidr {
   if (typeof text !== "string")
-    throw new TypeError(`[${argument}] must be a CIDR string like "203.0.113.4/32"`);
+    throw new InvalidOptionError(argument, `must be a CIDR string like "203.0.113.4/32"`);
   const [address, prefixText, extra] = text.split("/");
   const version = (address.includes("%") ? 0 : isIP(address)) as 0 | 4 | 6;
   if (
@@ -200,20 +207,22 @@ export function parseCidr(text: unknown, argument: string): Cidr {
     extra !== undefined ||
     (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText))
   ) {
-    throw new TypeError(
-      `[${argument}] "${text}" is not a CIDR like "203.0.113.4/32" or "10.0.0.0/16"${address.includes("%") ? " (an address with a zone, %…, is local to one machine)" : ""}`,
+    throw new InvalidOptionError(
+      argument,
+      `"${text}" is not a CIDR like "203.0.113.4/32" or "10.0.0.0/16"${address.includes("%") ? " (an address with a zone, %…, is local to one machine)" : ""}`,
     );
   }
   const bits = version === 4 ? 32 : 128;
   const prefix = prefixText === undefined ? bits : Number(prefixText);
   if (prefix > bits)
-    throw new RangeError(`[${argument}] "${text}": the prefix length must be 0 to ${bits}`);
+    throw new InvalidOptionError(argument, `"${text}": the prefix length must be 0 to ${bits}`);
   const size = 1n << BigInt(bits - prefix);
   const start = ipToNumber(address, version);
   if (start % size !== 0n) {
     const aligned = numberToIp(start - (start % size), version);
-    throw new TypeError(
-      `[${argument}] "${text}" has host bits set: did you mean "${aligned}/${prefix}"?`,
+    throw new InvalidOptionError(
+      argument,
+      `"${text}" has host bits set: did you mean "${aligned}/${prefix}"?`,
     );
   }
   return { version, prefix, first: start, last: start + size - 1n };
@@ -222,22 +231,28 @@ export function parseCidr(text: unknown, argument: string): Cidr {
 /** Checks an OpenSSH public key line Azure accepts: ssh-ed25519, or ssh-rsa of at least 2048 bits. */
 export function checkPublicKey(line: unknown, argument = "ssh.publicKey"): string {
   if (typeof line !== "string" || line.trim() === "") {
-    throw new TypeError(`[${argument}] must be an OpenSSH public key line ("ssh-ed25519 AAAA…")`);
+    throw new InvalidOptionError(
+      argument,
+      `must be an OpenSSH public key line ("ssh-ed25519 AAAA…")`,
+    );
   }
   const key = utils.parseKey(line.trim());
   if (key instanceof Error || Array.isArray(key) || key.getPrivatePEM() !== null) {
-    throw new TypeError(
-      `[${argument}] is not an OpenSSH public key line ("ssh-ed25519 AAAA…" or "ssh-rsa AAAA…")`,
+    throw new InvalidOptionError(
+      argument,
+      `is not an OpenSSH public key line ("ssh-ed25519 AAAA…" or "ssh-rsa AAAA…")`,
     );
   }
   if (key.type !== "ssh-ed25519" && key.type !== "ssh-rsa") {
-    throw new TypeError(
-      `[${argument}] is a ${key.type} key; Azure takes ssh-ed25519 or ssh-rsa (≥ 2048 bits)`,
+    throw new InvalidOptionError(
+      argument,
+      `is a ${key.type} key; Azure takes ssh-ed25519 or ssh-rsa (≥ 2048 bits)`,
     );
   }
   if (key.type === "ssh-rsa" && rsaBits(key) < 2048) {
-    throw new RangeError(
-      `[${argument}] is a ${rsaBits(key)}-bit RSA key; Azure requires at least 2048 bits`,
+    throw new InvalidOptionError(
+      argument,
+      `is a ${rsaBits(key)}-bit RSA key; Azure requires at least 2048 bits`,
     );
   }
   return line.trim();
@@ -254,17 +269,20 @@ export function parseImage(image: string | ImageReference | undefined): ImageRef
   if (typeof image === "string") {
     const parts = image.split(":");
     if (parts.length !== 4 || parts.some((p) => p.trim() === "")) {
-      throw new TypeError(`[image] "${image}" is not an image URN "Publisher:Offer:Sku:Version"`);
+      throw new InvalidOptionError(
+        "image",
+        `"${image}" is not an image URN "Publisher:Offer:Sku:Version"`,
+      );
     }
     const [publisher, offer, sku, version] = parts;
     return { publisher, offer, sku, version };
   }
   if (typeof image !== "object" || image === null)
-    throw new TypeError("[image] must be a URN string or an image reference");
+    throw new InvalidOptionError("image", "must be a URN string or an image reference");
   if ("id" in image) return image;
   for (const key of ["publisher", "offer", "sku"] as const) {
     if (typeof image[key] !== "string" || image[key] === "") {
-      throw new TypeError(`[image.${key}] is required in an image reference`);
+      throw new InvalidOptionError(`image.${key}`, `is required in an image reference`);
     }
   }
   return { version: "latest", ...image };
@@ -281,7 +299,7 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
   if (typeof args !== "object" || args === null)
     throw new TypeError("VmWithReadySsh needs an args object");
   if (args.location === undefined || args.location === "")
-    throw new TypeError('[location] is required (e.g. "westeurope")');
+    throw new InvalidOptionError("location", 'is required (e.g. "westeurope")');
   checkAdminUsername(args.adminUsername);
   checkComputerName(
     args.computerName ?? tidyComputerName(name),
@@ -290,24 +308,27 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
   renamed(args, "", "hostKey", "hostKeyTrust");
   const trust = args.hostKeyTrust;
   if (trust !== undefined && trust !== "generated" && trust !== "first-seen") {
-    throw new TypeError(
-      `[hostKeyTrust] must be "generated" or "first-seen", got "${String(trust)}"`,
+    throw new InvalidOptionError(
+      "hostKeyTrust",
+      `must be "generated" or "first-seen", got "${String(trust)}"`,
     );
   }
   parseImage(args.image);
   if (args.frozen !== undefined && typeof args.frozen !== "boolean")
-    throw new TypeError("[frozen] must be true or false");
+    throw new InvalidOptionError("frozen", "must be true or false");
   const size = args.osDisk?.sizeGb;
   if (size !== undefined && (!Number.isInteger(size) || size < 30 || size > 4095)) {
-    throw new RangeError(
-      `[osDisk.sizeGb] must be a whole number of GiB from 30 to 4095, got ${size}`,
+    throw new InvalidOptionError(
+      "osDisk.sizeGb",
+      `must be a whole number of GiB from 30 to 4095, got ${size}`,
     );
   }
 
   const ssh = args.ssh ?? {};
   if (ssh.publicKey !== undefined && ssh.privateKey === undefined) {
-    throw new TypeError(
-      "[ssh.privateKey] is required with [ssh.publicKey]: the readiness check logs in with it",
+    throw new InvalidOptionError(
+      "ssh.privateKey",
+      "is required with [ssh.publicKey]: the readiness check logs in with it",
     );
   }
   if (typeof ssh.publicKey === "string") checkPublicKey(ssh.publicKey);
@@ -327,7 +348,10 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
         !Array.isArray(mine)
       ) {
         if (fingerprintOf(given.getPublicSSH()) !== fingerprintOf(mine.getPublicSSH())) {
-          throw new TypeError("[ssh.publicKey] is not the public half of [ssh.privateKey]");
+          throw new InvalidOptionError(
+            "ssh.publicKey",
+            "is not the public half of [ssh.privateKey]",
+          );
         }
       }
     }
@@ -338,28 +362,32 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
   if (net.subnetId !== undefined) {
     const clash = newNetwork.find((key) => net[key] !== undefined);
     if (clash) {
-      throw new TypeError(
-        `[network.subnetId] puts the VM in an existing subnet: [network.${clash}] cannot be used with it`,
+      throw new InvalidOptionError(
+        "network.subnetId",
+        `puts the VM in an existing subnet: [network.${clash}] cannot be used with it`,
       );
     }
   }
   if (net.publicIp && (!net.allowedSshSourceCidrs || net.allowedSshSourceCidrs.length === 0)) {
-    throw new TypeError(
-      '[network.allowedSshSourceCidrs] is required when [network.publicIp] is true (e.g. your address: "203.0.113.4/32")',
+    throw new InvalidOptionError(
+      "network.allowedSshSourceCidrs",
+      'is required when [network.publicIp] is true (e.g. your address: "203.0.113.4/32")',
     );
   }
   if (net.allowedSshSourceCidrs !== undefined && !Array.isArray(net.allowedSshSourceCidrs)) {
-    throw new TypeError("[network.allowedSshSourceCidrs] must be a list of CIDRs");
+    throw new InvalidOptionError("network.allowedSshSourceCidrs", "must be a list of CIDRs");
   }
   (net.allowedSshSourceCidrs ?? []).forEach((cidr, i) => {
     const world = () =>
-      `[network.allowedSshSourceCidrs] "${cidr}" opens SSH to the whole internet on ${name}; scanners will find it within minutes`;
+      `"${cidr}" opens SSH to the whole internet on ${name}; scanners will find it within minutes`;
     if (WORLD_WORDS.includes(String(cidr).toLowerCase())) {
-      throw new TypeError(
+      throw new InvalidOptionError(
+        "network.allowedSshSourceCidrs",
         `${world()}. Entry ${i + 1}: write "0.0.0.0/0" if you mean the whole internet, or your address ("203.0.113.4/32")`,
       );
     }
-    if (parseCidr(cidr, "network.allowedSshSourceCidrs").prefix === 0) warnings.push(world());
+    if (parseCidr(cidr, "network.allowedSshSourceCidrs").prefix === 0)
+      warnings.push(`[network.allowedSshSourceCidrs] ${world()}`);
   });
   if (net.subnetId === undefined) {
     const space = (net.vnetAddressSpace ?? DEFAULTS.vnetAddressSpace).map((c) =>
@@ -373,8 +401,9 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
       (s) => s.version === subnet.version && s.first <= subnet.first && subnet.last <= s.last,
     );
     if (!inside) {
-      throw new RangeError(
-        `[network.subnetAddressPrefix] "${net.subnetAddressPrefix ?? DEFAULTS.subnetAddressPrefix}" is not inside [network.vnetAddressSpace]`,
+      throw new InvalidOptionError(
+        "network.subnetAddressPrefix",
+        `"${net.subnetAddressPrefix ?? DEFAULTS.subnetAddressPrefix}" is not inside [network.vnetAddressSpace]`,
       );
     }
     if (!net.publicIp && net.natGateway === false) {
@@ -387,7 +416,7 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
   // The custom data is known now but for the host keys, whose longest form is known: check the user's part
   // against the pin, and the size with the longest keys the generator writes.
   if (args.customData !== undefined && typeof args.customData !== "string") {
-    throw new TypeError("[customData] must be the user data's text (not base64)");
+    throw new InvalidOptionError("customData", "must be the user data's text (not base64)");
   }
   const pinned = args.hostKeyTrust !== "first-seen";
   if (args.customData !== undefined) {
@@ -408,7 +437,7 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
     args.vmSize !== undefined &&
     (typeof args.vmSize === "string" ? args.vmSize.trim() === "" : false)
   )
-    throw new TypeError('[vmSize] must be an Azure VM size such as "Standard_D2s_v5"');
+    throw new InvalidOptionError("vmSize", 'must be an Azure VM size such as "Standard_D2s_v5"');
   return { warnings };
 }
 
@@ -422,15 +451,19 @@ function checkReadinessArgs(args: VmWithReadySshArgs, pinned: boolean): void {
   const readiness = args.readiness ?? {};
   const level = checkLevel(readiness.level ?? DEFAULTS.readinessLevel, "readiness.level");
   if (pinned && (level === "tcp" || level === "banner")) {
-    throw new TypeError(
-      `[readiness.level] "${level}" does not log in, so the VM's pinned host keys are never checked: use level "auth" or "command", or hostKeyTrust: "first-seen"`,
+    throw new InvalidOptionError(
+      "readiness.level",
+      `"${level}" does not log in, so the VM's pinned host keys are never checked: use level "auth" or "command", or hostKeyTrust: "first-seen"`,
     );
   }
   if (readiness.command !== undefined) {
     if (typeof readiness.command === "string" && readiness.command.trim() === "")
-      throw new TypeError("[readiness.command] must be a non-empty shell command");
+      throw new InvalidOptionError("readiness.command", "must be a non-empty shell command");
     if (level !== "command")
-      throw new TypeError(`[readiness.command] needs readiness level "command", not "${level}"`);
+      throw new InvalidOptionError(
+        "readiness.command",
+        `needs readiness level "command", not "${level}"`,
+      );
   }
   for (const key of ["timeout", "attemptTimeout", "commandTimeout"] as const) {
     checkSeconds(readiness[key], `readiness.${key}`);
@@ -456,7 +489,10 @@ function checkReadinessArgs(args: VmWithReadySshArgs, pinned: boolean): void {
     )
       HostKeyPin.parse(pin, "readiness.jumpHost.hostKeyPin");
   } else if (given !== undefined && (typeof given !== "object" || given === null)) {
-    throw new TypeError("[readiness.jumpHost] must be an object with host, username and a key");
+    throw new InvalidOptionError(
+      "readiness.jumpHost",
+      "must be an object with host, username and a key",
+    );
   }
 }
 

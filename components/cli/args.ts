@@ -5,6 +5,7 @@ import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import type { Level, WaitForSshOptions } from "../readiness";
 import { parseLimit } from "../readiness/duration";
+import { InvalidOptionError } from "../readiness/errors";
 import { MAX_KEY_BYTES } from "../readiness/keys";
 import { shown } from "../readiness/printable";
 
@@ -118,7 +119,8 @@ function duration(value: string | undefined, flag: string): string | undefined {
     parseLimit(value, flag);
     return value;
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(`[${flag}]`, flag));
+    if (error instanceof InvalidOptionError) throw new UsageError(`${flag} ${error.reason}`);
+    throw error;
   }
 }
 

@@ -2,7 +2,13 @@
 // stdout, exit 0 ready / 1 not ready / 2 bad input / 3 host key mismatch / 130 interrupted.
 import { formatDuration } from "../readiness/duration";
 import { endpoint } from "../readiness/host-key";
-import { ProgressPrinter, SshNotReadyError, waitForSsh, type SshReadyResult } from "../readiness";
+import {
+  InvalidOptionError,
+  ProgressPrinter,
+  SshNotReadyError,
+  waitForSsh,
+  type SshReadyResult,
+} from "../readiness";
 import { jsonSafe, printableLines } from "../readiness/printable";
 import { HELP, nameFlags, parseCommandLine, UsageError, type FlagNames } from "./args";
 
@@ -72,9 +78,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       if (json) io.stdout(jsonLine({ error: error.toJSON() }));
       return error.code === "HOST_KEY_MISMATCH" ? EXIT.hostKeyMismatch : EXIT.notReady;
     }
-    if (error instanceof UsageError || error instanceof TypeError || error instanceof RangeError) {
-      // Every usage error ends the same way, whether the command line or the engine found it.
-      const message = nameFlags(error.message, flags);
+    if (error instanceof UsageError || error instanceof InvalidOptionError) {
+      // Every usage error ends the same way, whether the command line or the engine found it. Any other
+      // error is a bug of ours, not the user's input: it is not dressed as a usage error.
+      const message =
+        error instanceof InvalidOptionError
+          ? `${flags[error.option] ?? error.option} ${nameFlags(error.reason, flags)}`
+          : error.message;
       io.stderr(`ssh-ready: ${printableLines(message)}\nTry 'ssh-ready --help'.\n`);
       if (json) io.stdout(jsonLine({ error: { name: "UsageError", message } }));
       return EXIT.usage;

@@ -1,6 +1,7 @@
 // The provider plugin: SshReadiness and SshKeyPair as custom resources and VmWithReadySsh as a component, for
 // programs in any language Pulumi supports. A thin layer over the dynamic providers' own methods (the same
 // checks, diffs, waits and messages); what it adds is the wire: secrets in and out, types by URN, the schema.
+import { InvalidOptionError } from "../readiness/errors";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -164,8 +165,9 @@ const isOutput = (value: unknown): value is RuntimeOutput => pulumi.Output.isIns
 async function plain(value: unknown, path: string): Promise<unknown> {
   if (isOutput(value)) {
     if (!(await value.isKnown))
-      throw new TypeError(
-        `[${path}] must be known when the program runs (a value, not the output of a resource that is not created yet)`,
+      throw new InvalidOptionError(
+        path,
+        `must be known when the program runs (a value, not the output of a resource that is not created yet)`,
       );
     return plain(await value.promise(), path);
   }
@@ -192,7 +194,7 @@ async function object(
   if (value === undefined) return undefined;
   const whole: unknown = isOutput(value) ? await plain(value, path) : value;
   if (typeof whole !== "object" || whole === null || Array.isArray(whole))
-    throw new TypeError(`[${path}] must be an object`);
+    throw new InvalidOptionError(path, `must be an object`);
   const result: Props = {};
   for (const [key, item] of Object.entries(whole)) {
     if (plainKeys.includes(key)) result[key] = await plain(item, `${path}.${key}`);

@@ -1,6 +1,7 @@
 // Durations as people write them ("90s", "10m", "1m30s", "500ms") and as we print them ("10m0s", "3.2s").
 // One parser serves the engine options, the CLI flags and the Pulumi resource's inputs.
 
+import { InvalidOptionError } from "./errors";
 import { shown } from "./printable";
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -12,16 +13,19 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
  */
 export function parseDuration(value: unknown, name: string): number {
   if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new RangeError(`[${name}] must be a finite duration`);
-    if (value < 0) throw new RangeError(`[${name}] must not be negative, got ${value}`);
+    if (!Number.isFinite(value)) throw new InvalidOptionError(name, `must be a finite duration`);
+    if (value < 0) throw new InvalidOptionError(name, `must not be negative, got ${value}`);
     return value * UNIT_MS.s;
   }
   if (typeof value !== "string") {
-    throw new TypeError(`[${name}] must be a duration like "90s" or "10m", got ${typeof value}`);
+    throw new InvalidOptionError(
+      name,
+      `must be a duration like "90s" or "10m", got ${typeof value}`,
+    );
   }
   const text = value.trim();
   if (/^-/.test(text))
-    throw new RangeError(`[${name}] must not be negative, got "${shown(value)}"`);
+    throw new InvalidOptionError(name, `must not be negative, got "${shown(value)}"`);
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * UNIT_MS.s;
   const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
   let total = 0;
@@ -32,8 +36,9 @@ export function parseDuration(value: unknown, name: string): number {
     matched = part.lastIndex;
   }
   if (text === "" || matched !== text.length) {
-    throw new TypeError(
-      `[${name}] is not a duration: "${shown(value)}" (write e.g. "90s", "10m", "1m30s" or a number of seconds)`,
+    throw new InvalidOptionError(
+      name,
+      `is not a duration: "${shown(value)}" (write e.g. "90s", "10m", "1m30s" or a number of seconds)`,
     );
   }
   return total;
@@ -51,10 +56,10 @@ export const MAX_DURATION_MS = 7 * 24 * 3_600_000;
  */
 export function parseLimit(value: unknown, name: string): number {
   const ms = parseDuration(value, name);
-  if (ms <= 0) throw new RangeError(`[${name}] must be longer than zero`);
+  if (ms <= 0) throw new InvalidOptionError(name, `must be longer than zero`);
   if (ms > MAX_DURATION_MS) {
     const given = typeof value === "string" ? `"${shown(value)}"` : `${value} (seconds)`;
-    throw new RangeError(`[${name}] must be at most 7 days (168h), got ${given}`);
+    throw new InvalidOptionError(name, `must be at most 7 days (168h), got ${given}`);
   }
   return ms;
 }

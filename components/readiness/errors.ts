@@ -3,6 +3,28 @@
 import type { FailureClass, Phase } from "./classify";
 import type { HostKeyInfo } from "./host-key";
 
+/**
+ * Bad input, found before any side effect: `option` names it as the caller wrote it (`timeout`,
+ * `jumpHost.port`, `readiness.timeout`), and the message starts with it in brackets. A TypeError, as the
+ * errors for bad options were before it had a class of its own.
+ */
+export class InvalidOptionError extends TypeError {
+  /** What is wrong with it, without the name. */
+  readonly reason: string;
+
+  constructor(
+    /** The option, as a path from the options object. */
+    readonly option: string,
+    reason: string,
+  ) {
+    super(`[${option}] ${reason}`);
+    // Set again: in the serialized Pulumi provider, `super` becomes `TypeError.call(this, …)`, which sets nothing.
+    this.message = `[${option}] ${reason}`;
+    this.name = "InvalidOptionError";
+    this.reason = reason;
+  }
+}
+
 export type SshNotReadyCode =
   /** The deadline passed before the server was ready. */
   | "SSH_NOT_READY"

@@ -1,5 +1,6 @@
 // Host keys as OpenSSH shows them (SHA256 fingerprints, public key lines, known_hosts lines),
 // and the pin: the set of keys a server may present before we send it anything secret.
+import { InvalidOptionError } from "./errors";
 import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import { utils } from "ssh2";
@@ -67,14 +68,17 @@ export class HostKeyPin {
    */
   static parse(value: unknown, name = "hostKeyPin"): HostKeyPin {
     const entries = Array.isArray(value) ? value : [value];
-    if (entries.length === 0) throw new TypeError(`[${name}] is an empty list`);
+    if (entries.length === 0) throw new InvalidOptionError(name, "is an empty list");
     const fingerprints = new Set<string>();
     const keyTypes: string[] = [];
     let onlyFullKeys = true;
     entries.forEach((entry, i) => {
-      const label = Array.isArray(value) ? `[${name}] entry ${i + 1}` : `[${name}]`;
+      const which = Array.isArray(value) ? `entry ${i + 1} ` : "";
       if (typeof entry !== "string" || entry.trim() === "") {
-        throw new TypeError(`${label} must be a SHA256: fingerprint or an OpenSSH public key line`);
+        throw new InvalidOptionError(
+          name,
+          `${which}must be a SHA256: fingerprint or an OpenSSH public key line`,
+        );
       }
       const text = entry.trim();
       const fp = /^SHA256:([A-Za-z0-9+/]{43})=?$/.exec(text);
@@ -88,8 +92,9 @@ export class HostKeyPin {
         : null;
       if (!parsed || parsed instanceof Error || Array.isArray(parsed)) {
         const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
-        throw new TypeError(
-          `${label} is neither a SHA256: fingerprint nor an OpenSSH public key line: "${shown}"`,
+        throw new InvalidOptionError(
+          name,
+          `${which}is neither a SHA256: fingerprint nor an OpenSSH public key line: "${shown}"`,
         );
       }
       fingerprints.add(fingerprintOf(parsed.getPublicSSH()));

@@ -4,7 +4,7 @@ export { waitForSsh } from "./wait";
 export type { WaitForSshOptions, JumpHostOptions, Level } from "./options";
 export { LEVELS, CLOUD_INIT_COMMAND } from "./options";
 export type { AttemptEvent, CommandStartEvent, SshReadyResult } from "./events";
-export { SshNotReadyError, HostKeyMismatchError } from "./errors";
+export { SshNotReadyError, HostKeyMismatchError, InvalidOptionError } from "./errors";
 export type { SshNotReadyCode, LastFailure } from "./errors";
 export type { FailureClass, Phase } from "./classify";
 export type { ScheduleOptions } from "./schedule";

@@ -1,5 +1,6 @@
 // Reads the user's private key once, up front, so a bad key is a clear input error before any traffic,
 // and the attempts reuse the parsed key instead of the text (and never echo it).
+import { InvalidOptionError } from "./errors";
 import { createPublicKey } from "node:crypto";
 import { inspect } from "node:util";
 import { utils, type ParsedKey } from "ssh2";
@@ -69,51 +70,53 @@ export function parsePrivateKey(key: unknown, passphrase: unknown, prefix = ""):
   const keyName = `${prefix}privateKey`;
   const passName = `${prefix}passphrase`;
   if (typeof key !== "string" && !Buffer.isBuffer(key)) {
-    throw new TypeError(`[${keyName}] must be the private key's text (OpenSSH or PEM format)`);
+    throw new InvalidOptionError(keyName, `must be the private key's text (OpenSSH or PEM format)`);
   }
   if (passphrase !== undefined && typeof passphrase !== "string") {
-    throw new TypeError(`[${passName}] must be a string`);
+    throw new InvalidOptionError(passName, `must be a string`);
   }
   const size = Buffer.isBuffer(key) ? key.length : Buffer.byteLength(key);
   if (size > MAX_KEY_BYTES) {
-    throw new RangeError(
-      `[${keyName}] is ${size.toLocaleString("en-US")} bytes, not a private key (a key is a few KB; at most ${MAX_KEY_BYTES / 1024} KiB accepted)`,
+    throw new InvalidOptionError(
+      keyName,
+      `is ${size.toLocaleString("en-US")} bytes, not a private key (a key is a few KB; at most ${MAX_KEY_BYTES / 1024} KiB accepted)`,
     );
   }
   const text = Buffer.isBuffer(key) ? key.toString("utf8") : key;
-  if (text.trim() === "") throw new TypeError(`[${keyName}] is empty`);
+  if (text.trim() === "") throw new InvalidOptionError(keyName, `is empty`);
   const encrypted = isEncryptedPrivateKey(text);
   if (encrypted && !passphrase) {
-    throw new TypeError(`[${keyName}] is encrypted: give its passphrase in [${passName}]`);
+    throw new InvalidOptionError(keyName, `is encrypted: give its passphrase in [${passName}]`);
   }
   const rounds = encrypted ? kdfRounds(text) : undefined;
   if (rounds !== undefined && rounds > MAX_KDF_ROUNDS) {
-    throw new RangeError(
-      `[${keyName}] is encrypted with ${rounds} bcrypt rounds; at most ${MAX_KDF_ROUNDS} are accepted, since decrypting blocks for seconds per hundred rounds (re-encrypt it: ssh-keygen -p -a 64 -f KEYFILE)`,
+    throw new InvalidOptionError(
+      keyName,
+      `is encrypted with ${rounds} bcrypt rounds; at most ${MAX_KDF_ROUNDS} are accepted, since decrypting blocks for seconds per hundred rounds (re-encrypt it: ssh-keygen -p -a 64 -f KEYFILE)`,
     );
   }
   const parsed = utils.parseKey(text, encrypted ? passphrase : undefined);
   if (parsed instanceof Error) {
-    throw new TypeError(
-      encrypted
-        ? `[${passName}] does not decrypt [${keyName}] (wrong passphrase?)`
-        : `[${keyName}] is not a private key in OpenSSH or PEM format`,
-    );
+    throw encrypted
+      ? new InvalidOptionError(passName, `does not decrypt [${keyName}] (wrong passphrase?)`)
+      : new InvalidOptionError(keyName, "is not a private key in OpenSSH or PEM format");
   }
   const first = Array.isArray(parsed) ? parsed[0] : parsed;
   if (first.getPrivatePEM() === null) {
-    throw new TypeError(`[${keyName}] holds a public key; give the private key`);
+    throw new InvalidOptionError(keyName, `holds a public key; give the private key`);
   }
   if (!ACCEPTED_TYPES.test(first.type)) {
-    throw new TypeError(
-      `[${keyName}] is a ${first.type} key; use Ed25519, ECDSA or RSA (≥ 2048 bits)`,
+    throw new InvalidOptionError(
+      keyName,
+      `is a ${first.type} key; use Ed25519, ECDSA or RSA (≥ 2048 bits)`,
     );
   }
   if (first.type === "ssh-rsa") {
     const bits = rsaBits(first);
     if (bits < MIN_RSA_BITS) {
-      throw new RangeError(
-        `[${keyName}] is a ${bits}-bit RSA key; servers refuse RSA keys under ${MIN_RSA_BITS} bits`,
+      throw new InvalidOptionError(
+        keyName,
+        `is a ${bits}-bit RSA key; servers refuse RSA keys under ${MIN_RSA_BITS} bits`,
       );
     }
   }

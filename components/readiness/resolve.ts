@@ -1,5 +1,6 @@
 // The options of `waitForSsh` checked and completed: every input is checked, and named in the error, before
 // any network traffic. Internal: the resolved form holds parsed keys (ssh2 types).
+import { InvalidOptionError } from "./errors";
 import type { LookupFunction } from "node:net";
 import type { ParsedKey } from "ssh2";
 import { parseLimit } from "./duration";
@@ -26,7 +27,7 @@ import {
  */
 export function renamed(options: object, prefix: string, old: string, now: string): void {
   if ((options as Record<string, unknown>)[old] !== undefined) {
-    throw new TypeError(`[${prefix}${old}] is now [${prefix}${now}] (renamed in 0.2.0)`);
+    throw new InvalidOptionError(`${prefix}${old}`, `is now [${prefix}${now}] (renamed in 0.2.0)`);
   }
 }
 
@@ -57,21 +58,21 @@ export interface ResolvedOptions {
 
 export function checkHost(value: unknown, name: string): string {
   if (typeof value !== "string" || value.trim() === "") {
-    throw new TypeError(`[${name}] must be a host name or IP address`);
+    throw new InvalidOptionError(name, `must be a host name or IP address`);
   }
   const host = value.trim().replace(/^\[(.*)\]$/, "$1");
   if (!isValidHost(host))
-    throw new TypeError(`[${name}] is not a valid host name or IP address: "${shown(value)}"`);
+    throw new InvalidOptionError(name, `is not a valid host name or IP address: "${shown(value)}"`);
   return host;
 }
 
 export function checkPort(value: unknown, name: string): number {
   if (value === undefined) return DEFAULT_PORT;
   if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new TypeError(`[${name}] must be an integer from 1 to 65535`);
+    throw new InvalidOptionError(name, `must be an integer from 1 to 65535`);
   }
   if (value < 1 || value > 65535) {
-    throw new RangeError(`[${name}] must be from 1 to 65535, got ${value}`);
+    throw new InvalidOptionError(name, `must be from 1 to 65535, got ${value}`);
   }
   return value;
 }
@@ -79,15 +80,19 @@ export function checkPort(value: unknown, name: string): number {
 /** A readiness level, one of LEVELS: the one rule the engine, the CLI, SshReadiness and VmWithReadySsh use. */
 export function checkLevel(value: unknown, name: string): Level {
   if (!LEVELS.includes(value as Level)) {
-    throw new TypeError(`[${name}] must be one of ${LEVELS.join(", ")}, got "${shown(value)}"`);
+    throw new InvalidOptionError(
+      name,
+      `must be one of ${LEVELS.join(", ")}, got "${shown(value)}"`,
+    );
   }
   return value as Level;
 }
 
 export function checkUsername(value: unknown, name: string): string {
   if (typeof value !== "string" || value === "")
-    throw new TypeError(`[${name}] must be a user name`);
-  if (/[\s@:]/.test(value)) throw new TypeError(`[${name}] must not contain spaces, "@" or ":"`);
+    throw new InvalidOptionError(name, `must be a user name`);
+  if (/[\s@:]/.test(value))
+    throw new InvalidOptionError(name, `must not contain spaces, "@" or ":"`);
   return value;
 }
 
@@ -108,39 +113,42 @@ export function resolveOptions(options: WaitForSshOptions): ResolvedOptions {
       ? undefined
       : parsePrivateKey(options.privateKey, options.passphrase);
   if (options.privateKey === undefined && options.passphrase !== undefined) {
-    throw new TypeError("[passphrase] is given without a [privateKey]");
+    throw new InvalidOptionError("passphrase", "is given without a [privateKey]");
   }
   const level = checkLevel(options.level ?? defaultLevel(key !== undefined), "level");
   const needsLogin = level === "auth" || level === "command";
-  if (needsLogin && !key) throw new TypeError(`[privateKey] is required for level "${level}"`);
+  if (needsLogin && !key)
+    throw new InvalidOptionError("privateKey", `is required for level "${level}"`);
   const username =
     options.username === undefined && !needsLogin
       ? undefined
       : checkUsername(options.username, "username");
   if (options.command !== undefined) {
     if (typeof options.command !== "string" || options.command.trim() === "") {
-      throw new TypeError("[command] must be a non-empty shell command");
+      throw new InvalidOptionError("command", "must be a non-empty shell command");
     }
-    if (level !== "command") throw new TypeError(`[command] needs level "command", not "${level}"`);
+    if (level !== "command")
+      throw new InvalidOptionError("command", `needs level "command", not "${level}"`);
   }
   const pin =
     options.hostKeyPin === undefined
       ? undefined
       : HostKeyPin.parse(options.hostKeyPin, "hostKeyPin");
   if (pin && !needsLogin) {
-    throw new TypeError(
-      `[hostKeyPin] is checked during login: use level "auth" or "command", not "${level}"`,
+    throw new InvalidOptionError(
+      "hostKeyPin",
+      `is checked during login: use level "auth" or "command", not "${level}"`,
     );
   }
   const schedule = { ...DEFAULT_SCHEDULE, ...(options.schedule ?? {}) };
   for (const [name, value] of Object.entries(schedule)) {
     if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-      throw new RangeError(`[schedule.${name}] must be a non-negative number`);
+      throw new InvalidOptionError(`schedule.${name}`, `must be a non-negative number`);
     }
   }
-  if (schedule.jitter > 1) throw new RangeError("[schedule.jitter] must be from 0 to 1");
+  if (schedule.jitter > 1) throw new InvalidOptionError("schedule.jitter", "must be from 0 to 1");
   if (options.lookup !== undefined && typeof options.lookup !== "function") {
-    throw new TypeError("[lookup] must be a function like dns.lookup");
+    throw new InvalidOptionError("lookup", "must be a function like dns.lookup");
   }
   return {
     host,
@@ -181,14 +189,15 @@ export function resolveJumpHost(
   targetPassphrase: unknown,
 ): ResolvedJumpHost {
   if (typeof jump !== "object" || jump === null)
-    throw new TypeError("[jumpHost] must be an object");
+    throw new InvalidOptionError("jumpHost", "must be an object");
   const options = jump as JumpHostOptions;
   renamed(options, "jumpHost.", "hostKey", "hostKeyPin");
   const ownKey = options.privateKey !== undefined;
   const keyText = ownKey ? options.privateKey : targetKey;
   if (keyText === undefined) {
-    throw new TypeError(
-      "[jumpHost.privateKey] is required (or give [privateKey] to use the same key)",
+    throw new InvalidOptionError(
+      "jumpHost.privateKey",
+      "is required (or give [privateKey] to use the same key)",
     );
   }
   return {

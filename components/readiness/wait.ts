@@ -1,5 +1,6 @@
 // waitForSsh: the engine's one entry point. Checks every option before any traffic, then runs the wait loop
 // (loop.ts) with the system clock and the real attempt.
+import { InvalidOptionError } from "./errors";
 import { systemClock } from "./clock";
 import type { SshReadyResult } from "./events";
 import type { WaitForSshOptions } from "./options";
@@ -28,11 +29,11 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshReadyRe
 /** The options that are code, checked like the others: a TypeError naming the option, before any traffic. */
 function checkHooks(options: WaitForSshOptions): void {
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new TypeError("[signal] must be an AbortSignal (an AbortController's signal)");
+    throw new InvalidOptionError("signal", "must be an AbortSignal (an AbortController's signal)");
   }
   for (const name of ["onAttempt", "onCommandStart"] as const) {
     if (options[name] !== undefined && typeof options[name] !== "function") {
-      throw new TypeError(`[${name}] must be a function`);
+      throw new InvalidOptionError(name, `must be a function`);
     }
   }
 }

@@ -2,6 +2,7 @@
 // markers), their validation for `check`, and what is recorded in the outputs so `diff` can compare.
 // No Pulumi import: this module is serialized into the provider.
 import { UNKNOWN } from "../provider-code";
+import { InvalidOptionError } from "../readiness/errors";
 import { parseLimit } from "../readiness/duration";
 import { fingerprintOf, HostKeyPin } from "../readiness/host-key";
 import { parsePrivateKey } from "../readiness/keys";
@@ -205,13 +206,13 @@ export interface Failure {
   reason: string;
 }
 
-/** Runs `check` and turns the engine's input errors into a failure on the property it names. */
-function collect(failures: Failure[], fallbackProperty: string, check: () => void): void {
+/** Runs `check` and turns the engine's InvalidOptionError into a failure on the option it names. */
+function collect(failures: Failure[], check: () => void): void {
   try {
     check();
   } catch (error) {
-    if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
-    const named = /^\[([\w.]+)\]/.exec(error.message)?.[1] ?? fallbackProperty;
+    if (!(error instanceof InvalidOptionError)) throw error;
+    const named = error.option;
     if (!failures.some((f) => f.property === named))
       failures.push({ property: named, reason: error.message });
   }
@@ -241,18 +242,15 @@ export function checkAndRecord(inputs: ReadinessInputs): {
   if (!known(inputs.host)) {
     if (inputs.host === undefined)
       failures.push({ property: "host", reason: "[host] is required" });
-  } else collect(failures, "host", () => checkHost(inputs.host, "host"));
-  if (known(inputs.port)) collect(failures, "port", () => checkPort(inputs.port, "port"));
-  if (known(inputs.username))
-    collect(failures, "username", () => checkUsername(inputs.username, "username"));
-  if (known(inputs.level)) collect(failures, "level", () => checkLevel(inputs.level, "level"));
+  } else collect(failures, () => checkHost(inputs.host, "host"));
+  if (known(inputs.port)) collect(failures, () => checkPort(inputs.port, "port"));
+  if (known(inputs.username)) collect(failures, () => checkUsername(inputs.username, "username"));
+  if (known(inputs.level)) collect(failures, () => checkLevel(inputs.level, "level"));
   if (known(inputs.privateKey) && (inputs.passphrase === undefined || known(inputs.passphrase))) {
-    collect(failures, "privateKey", () => parsePrivateKey(inputs.privateKey, inputs.passphrase));
+    collect(failures, () => parsePrivateKey(inputs.privateKey, inputs.passphrase));
   }
   if (known(inputs.jumpHost))
-    collect(failures, "jumpHost", () =>
-      renamed(inputs.jumpHost!, "jumpHost.", "hostKey", "hostKeyPin"),
-    );
+    collect(failures, () => renamed(inputs.jumpHost!, "jumpHost.", "hostKey", "hostKeyPin"));
   if (
     known(inputs.label) &&
     (typeof inputs.label !== "string" || looksLikePrivateKey(inputs.label))
@@ -265,9 +263,9 @@ export function checkAndRecord(inputs: ReadinessInputs): {
           : "[label] holds a private key: a label is a short name put before progress lines, which are not secret",
     });
   if (known(inputs.hostKeyPin))
-    collect(failures, "hostKeyPin", () => HostKeyPin.parse(inputs.hostKeyPin, "hostKeyPin"));
+    collect(failures, () => HostKeyPin.parse(inputs.hostKeyPin, "hostKeyPin"));
   for (const name of ["timeout", "attemptTimeout", "commandTimeout"] as const) {
-    if (known(inputs[name])) collect(failures, name, () => parseLimit(inputs[name], name));
+    if (known(inputs[name])) collect(failures, () => parseLimit(inputs[name], name));
   }
   if (
     inputs.triggers !== undefined &&
@@ -278,7 +276,7 @@ export function checkAndRecord(inputs: ReadinessInputs): {
   }
   // The rules that combine inputs (level auth needs a key, jump host keys, …) need every input known.
   if (failures.length === 0 && !containsUnknown(inputs)) {
-    collect(failures, "host", () => (keys = fingerprintKeys(inputs)));
+    collect(failures, () => (keys = fingerprintKeys(inputs)));
   }
   if (failures.length > 0 || keys === undefined) return { failures };
   return { failures, keys, record: recordWith(inputs, keys) };

@@ -104,8 +104,9 @@ async function wait(
       say(`stopped after ${after}: the deployment was cancelled`);
       throw new Error(`the wait for sshd was stopped after ${after}: the deployment was cancelled`);
     }
-    // Pulumi shows a plain Error's message; the engine's message is the actionable summary, with no secret.
-    throw new Error(redact(printableLines((error as Error).message)));
+    // The engine's message is the actionable summary, with no secret; the secret inputs are masked in it. The
+    // error keeps its class and fields (`code`, `option`): Pulumi shows the message, a direct caller may look.
+    throw withMessage(error, redact(printableLines((error as Error).message)));
   } finally {
     clearInterval(heartbeat);
   }
@@ -165,3 +166,21 @@ export const sshReadinessProvider: dynamic.ResourceProvider<ReadinessInputs, Rea
     return;
   },
 };
+
+/**
+ * `error`'s class, `name` and `code` or `option`, with `message`: nothing else is copied, since other fields (the
+ * last error's text, a command's output) may hold a secret input that `message` has masked.
+ */
+function withMessage(error: unknown, message: string): Error {
+  if (!(error instanceof Error)) return new Error(message);
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as Error &
+    Record<string, unknown>;
+  for (const field of ["name", "code", "option"]) {
+    const value = (error as unknown as Record<string, unknown>)[field];
+    if (typeof value === "string")
+      Object.defineProperty(copy, field, { value, enumerable: field !== "name" });
+  }
+  Object.defineProperty(copy, "message", { value: message, writable: true, configurable: true });
+  copy.stack = `${copy.name}: ${message}`;
+  return copy;
+}

@@ -84,7 +84,7 @@ describe("user data", () => {
     assert.equal(Buffer.from(encodeCustomData("#!/bin/sh\n"), "base64").toString(), "#!/bin/sh\n");
     assert.doesNotThrow(() => encodeCustomData("x".repeat(65_535)));
     assert.throws(() => encodeCustomData("x".repeat(65_536)), {
-      name: "RangeError",
+      name: "InvalidOptionError",
       message:
         "[customData] makes the VM's custom data 65,536 bytes with the component's own cloud-config; Azure allows 65,535",
     });

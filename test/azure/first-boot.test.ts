@@ -127,7 +127,7 @@ describe(
         customData: hostile(user),
       };
       assert.throws(() => new VmWithReadySsh("hostile", args), {
-        name: "TypeError",
+        name: "InvalidOptionError",
         message:
           /^\[customData\] sets ssh_keys: the component installs the VM's host keys and pins them/,
       });

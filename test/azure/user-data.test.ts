@@ -73,12 +73,12 @@ describe("reading the user's user data", () => {
       "multipart",
     );
     assert.throws(() => userDataType("apt-get install nginx"), {
-      name: "TypeError",
+      name: "InvalidOptionError",
       message:
         '[customData] is not user data cloud-init runs: start it with "#cloud-config", "#!" (a script), "#cloud-boothook", "#include", or give a MIME multi-part document',
     });
     assert.throws(() => userDataType("MIME-Version: 1.0\n\n#!/bin/sh\n"), {
-      name: "TypeError",
+      name: "InvalidOptionError",
       message: "[customData] is a MIME document without a Content-Type header",
     });
   });

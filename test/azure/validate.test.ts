@@ -26,14 +26,14 @@ describe("validateVmArgs", () => {
   });
 
   it("requires a location", () => {
-    rejects({ location: "" }, "TypeError", '[location] is required (e.g. "westeurope")');
+    rejects({ location: "" }, "InvalidOptionError", '[location] is required (e.g. "westeurope")');
   });
 
   it("refuses every user name Azure reserves, whatever the case", () => {
     for (const reserved of [...RESERVED_USERNAMES, "Admin", "ROOT"]) {
       rejects(
         { adminUsername: reserved },
-        "RangeError",
+        "InvalidOptionError",
         `[adminUsername] "${reserved}" is reserved by Azure; choose another name (e.g. "azureuser")`,
       );
     }
@@ -42,18 +42,18 @@ describe("validateVmArgs", () => {
   it("refuses user names of the wrong length or with characters useradd refuses", () => {
     rejects(
       { adminUsername: "" },
-      "RangeError",
+      "InvalidOptionError",
       "[adminUsername] must be 1 to 64 characters, got 0",
     );
     rejects(
       { adminUsername: "u".repeat(65) },
-      "RangeError",
+      "InvalidOptionError",
       "[adminUsername] must be 1 to 64 characters, got 65",
     );
     for (const bad of ["-dash", "has space", "a/b", "café", ".", "..", "ops.", "1000"]) {
       rejects(
         { adminUsername: bad },
-        "TypeError",
+        "InvalidOptionError",
         `[adminUsername] "${bad}" is not a user name the VM can create: use letters, digits, ".", "_" and "-", not starting with "-", not ending with ".", not all digits`,
       );
     }
@@ -71,7 +71,7 @@ describe("validateVmArgs", () => {
     ]) {
       rejects(
         { adminUsername: system },
-        "RangeError",
+        "InvalidOptionError",
         `[adminUsername] "${system}" is a system account on Linux images; choose another name (e.g. "azureuser")`,
       );
     }
@@ -83,17 +83,17 @@ describe("validateVmArgs", () => {
   it("checks the computer name as a host name, and tidies one made from the resource name", () => {
     rejects(
       { computerName: "bad_name" },
-      "TypeError",
+      "InvalidOptionError",
       '[computerName] "bad_name" is not a host name: use letters, digits and "-", not at the start or the end',
     );
     rejects(
       { computerName: "x".repeat(64) },
-      "RangeError",
+      "InvalidOptionError",
       "[computerName] must be 1 to 63 characters (a host name), got 64",
     );
     rejects(
       { computerName: "12345" },
-      "TypeError",
+      "InvalidOptionError",
       '[computerName] "12345" must not be all digits',
     );
     assert.equal(tidyComputerName("Image_Builder.01"), "image-builder-01");
@@ -104,22 +104,22 @@ describe("validateVmArgs", () => {
   it("requires sources for a public IP and checks every CIDR", () => {
     rejects(
       { network: { publicIp: true } },
-      "TypeError",
+      "InvalidOptionError",
       '[network.allowedSshSourceCidrs] is required when [network.publicIp] is true (e.g. your address: "203.0.113.4/32")',
     );
     rejects(
       { network: { publicIp: true, allowedSshSourceCidrs: ["203.0.113.4/33"] } },
-      "RangeError",
+      "InvalidOptionError",
       '[network.allowedSshSourceCidrs] "203.0.113.4/33": the prefix length must be 0 to 32',
     );
     rejects(
       { network: { publicIp: true, allowedSshSourceCidrs: ["my-laptop"] } },
-      "TypeError",
+      "InvalidOptionError",
       '[network.allowedSshSourceCidrs] "my-laptop" is not a CIDR like "203.0.113.4/32" or "10.0.0.0/16"',
     );
     rejects(
       { network: { publicIp: true, allowedSshSourceCidrs: ["203.0.113.4/24"] } },
-      "TypeError",
+      "InvalidOptionError",
       '[network.allowedSshSourceCidrs] "203.0.113.4/24" has host bits set: did you mean "203.0.113.0/24"?',
     );
     assert.deepEqual(
@@ -164,22 +164,22 @@ describe("validateVmArgs", () => {
     });
     rejects(
       cidrs(["203.0.113.4/24"]),
-      "TypeError",
+      "InvalidOptionError",
       '[network.allowedSshSourceCidrs] "203.0.113.4/24" has host bits set: did you mean "203.0.113.0/24"?',
     );
     rejects(
       cidrs(["2001:db8::1/64"]),
-      "TypeError",
+      "InvalidOptionError",
       '[network.allowedSshSourceCidrs] "2001:db8::1/64" has host bits set: did you mean "2001:db8::/64"?',
     );
     rejects(
       cidrs(["fe80::1%eth0/64"]),
-      "TypeError",
+      "InvalidOptionError",
       '[network.allowedSshSourceCidrs] "fe80::1%eth0/64" is not a CIDR like "203.0.113.4/32" or "10.0.0.0/16" (an address with a zone, %…, is local to one machine)',
     );
     rejects(
       cidrs(["2001:db8::/129"]),
-      "RangeError",
+      "InvalidOptionError",
       '[network.allowedSshSourceCidrs] "2001:db8::/129": the prefix length must be 0 to 128',
     );
     assert.doesNotThrow(() =>
@@ -190,12 +190,12 @@ describe("validateVmArgs", () => {
   it("refuses an existing subnet together with options for a new network", () => {
     rejects(
       { network: { subnetId: "/subscriptions/x/subnets/y", vnetAddressSpace: ["10.1.0.0/16"] } },
-      "TypeError",
+      "InvalidOptionError",
       "[network.subnetId] puts the VM in an existing subnet: [network.vnetAddressSpace] cannot be used with it",
     );
     rejects(
       { network: { subnetId: "/subscriptions/x/subnets/y", natGateway: true } },
-      "TypeError",
+      "InvalidOptionError",
       "[network.subnetId] puts the VM in an existing subnet: [network.natGateway] cannot be used with it",
     );
   });
@@ -203,7 +203,7 @@ describe("validateVmArgs", () => {
   it("keeps the new subnet inside the VNet", () => {
     rejects(
       { network: { vnetAddressSpace: ["10.1.0.0/16"] } },
-      "RangeError",
+      "InvalidOptionError",
       '[network.subnetAddressPrefix] "10.0.0.0/24" is not inside [network.vnetAddressSpace]',
     );
     assert.doesNotThrow(() =>
@@ -221,12 +221,12 @@ describe("validateVmArgs", () => {
     assert.doesNotThrow(() => validateVmArgs("b", { ...base, ...network("fd00:db8:1:2::/64") }));
     rejects(
       network("fd00:db8:2::/64"),
-      "RangeError",
+      "InvalidOptionError",
       '[network.subnetAddressPrefix] "fd00:db8:2::/64" is not inside [network.vnetAddressSpace]',
     );
     rejects(
       network("fd00:db8:1:2::1/64"),
-      "TypeError",
+      "InvalidOptionError",
       '[network.subnetAddressPrefix] "fd00:db8:1:2::1/64" has host bits set: did you mean "fd00:db8:1:2::/64"?',
     );
   });
@@ -244,34 +244,34 @@ describe("validateVmArgs", () => {
     const key = ed25519();
     rejects(
       { ssh: { publicKey: "ssh-ed25519 nope", privateKey: key.private } },
-      "TypeError",
+      "InvalidOptionError",
       '[ssh.publicKey] is not an OpenSSH public key line ("ssh-ed25519 AAAA…" or "ssh-rsa AAAA…")',
     );
     const weak = rsa(1024);
     rejects(
       { ssh: { publicKey: weak.public, privateKey: weak.private } },
-      "RangeError",
+      "InvalidOptionError",
       "[ssh.publicKey] is a 1024-bit RSA key; Azure requires at least 2048 bits",
     );
     const ecdsa = sshKeygen("ecdsa");
     rejects(
       { ssh: { publicKey: ecdsa.public, privateKey: ecdsa.private } },
-      "TypeError",
+      "InvalidOptionError",
       "[ssh.publicKey] is a ecdsa-sha2-nistp256 key; Azure takes ssh-ed25519 or ssh-rsa (≥ 2048 bits)",
     );
     rejects(
       { ssh: { publicKey: ed25519().public, privateKey: key.private } },
-      "TypeError",
+      "InvalidOptionError",
       "[ssh.publicKey] is not the public half of [ssh.privateKey]",
     );
     rejects(
       { ssh: { publicKey: key.public } },
-      "TypeError",
+      "InvalidOptionError",
       "[ssh.privateKey] is required with [ssh.publicKey]: the readiness check logs in with it",
     );
     rejects(
       { ssh: { privateKey: "not a key" } },
-      "TypeError",
+      "InvalidOptionError",
       "[ssh.privateKey] is not a private key in OpenSSH or PEM format",
     );
   });
@@ -279,12 +279,12 @@ describe("validateVmArgs", () => {
   it("checks the image URN and reference", () => {
     rejects(
       { image: "Canonical:ubuntu" },
-      "TypeError",
+      "InvalidOptionError",
       '[image] "Canonical:ubuntu" is not an image URN "Publisher:Offer:Sku:Version"',
     );
     rejects(
       { image: { publisher: "Canonical", offer: "", sku: "server" } },
-      "TypeError",
+      "InvalidOptionError",
       "[image.offer] is required in an image reference",
     );
   });
@@ -292,7 +292,7 @@ describe("validateVmArgs", () => {
   it("checks the OS disk size", () => {
     rejects(
       { osDisk: { sizeGb: 10 } },
-      "RangeError",
+      "InvalidOptionError",
       "[osDisk.sizeGb] must be a whole number of GiB from 30 to 4095, got 10",
     );
   });
@@ -300,14 +300,14 @@ describe("validateVmArgs", () => {
   it("refuses user data cloud-init would not run, and custom data over Azure's 65,535 bytes", () => {
     rejects(
       { customData: "apt-get install nginx" },
-      "TypeError",
+      "InvalidOptionError",
       '[customData] is not user data cloud-init runs: start it with "#cloud-config", "#!" (a script), "#cloud-boothook", "#include", or give a MIME multi-part document',
     );
     assert.throws(
       () =>
         validateVmArgs("builder", { ...base, customData: `#!/bin/sh\n# ${"x".repeat(61_000)}\n` }),
       {
-        name: "RangeError",
+        name: "InvalidOptionError",
         // A bound: the host keys' longest form (RSA bignums at full length), a few bytes over a real one.
         message:
           "[customData] makes the VM's custom data up to 66,391 bytes with the component's own cloud-config; Azure allows 65,535",
@@ -326,75 +326,83 @@ describe("validateVmArgs", () => {
   it("checks the readiness options", () => {
     rejects(
       { readiness: { level: "ping" as never } },
-      "TypeError",
+      "InvalidOptionError",
       '[readiness.level] must be one of tcp, banner, auth, command, got "ping"',
     );
     rejects(
       { readiness: { timeout: "soon" } },
-      "TypeError",
+      "InvalidOptionError",
       '[readiness.timeout] is not a duration: "soon" (write e.g. "90s", "10m", "1m30s" or a number of seconds)',
     );
     rejects(
       { hostKey: "first-seen" } as never,
-      "TypeError",
+      "InvalidOptionError",
       "[hostKey] is now [hostKeyTrust] (renamed in 0.2.0)",
     );
     rejects(
       { hostKeyTrust: "trust-me" as never },
-      "TypeError",
+      "InvalidOptionError",
       '[hostKeyTrust] must be "generated" or "first-seen", got "trust-me"',
     );
   });
 
   it("refuses readiness values SshReadiness would refuse later, naming the component's argument", () => {
     const cases: [Partial<VmWithReadySshArgs>, string, string][] = [
-      [{ readiness: { timeout: 0 } }, "RangeError", "[readiness.timeout] must be longer than zero"],
+      [
+        { readiness: { timeout: 0 } },
+        "InvalidOptionError",
+        "[readiness.timeout] must be longer than zero",
+      ],
       [
         { readiness: { attemptTimeout: "0s" } },
-        "RangeError",
+        "InvalidOptionError",
         "[readiness.attemptTimeout] must be longer than zero",
       ],
       [
         { readiness: { commandTimeout: -1 } },
-        "RangeError",
+        "InvalidOptionError",
         "[readiness.commandTimeout] must not be negative, got -1",
       ],
       [
         { readiness: { command: "  " } },
-        "TypeError",
+        "InvalidOptionError",
         "[readiness.command] must be a non-empty shell command",
       ],
       [
         { readiness: { level: "auth", command: "true" } },
-        "TypeError",
+        "InvalidOptionError",
         '[readiness.command] needs readiness level "command", not "auth"',
       ],
       [
         { readiness: { level: "banner" } },
-        "TypeError",
+        "InvalidOptionError",
         '[readiness.level] "banner" does not log in, so the VM\'s pinned host keys are never checked: use level "auth" or "command", or hostKeyTrust: "first-seen"',
       ],
       [
         { readiness: { jumpHost: { host: "bad host", username: "ops" } } },
-        "TypeError",
+        "InvalidOptionError",
         '[readiness.jumpHost.host] is not a valid host name or IP address: "bad host"',
       ],
       [
         { readiness: { jumpHost: { host: "bastion", username: "ops", port: 0 } } },
-        "RangeError",
+        "InvalidOptionError",
         "[readiness.jumpHost.port] must be from 1 to 65535, got 0",
       ],
       [
         { readiness: { jumpHost: { host: "bastion", username: "ops", hostKeyPin: "nope" } } },
-        "TypeError",
+        "InvalidOptionError",
         '[readiness.jumpHost.hostKeyPin] is neither a SHA256: fingerprint nor an OpenSSH public key line: "nope"',
       ],
       [
         { sshHost: "bad host" },
-        "TypeError",
+        "InvalidOptionError",
         '[sshHost] is not a valid host name or IP address: "bad host"',
       ],
-      [{ vmSize: " " }, "TypeError", '[vmSize] must be an Azure VM size such as "Standard_D2s_v5"'],
+      [
+        { vmSize: " " },
+        "InvalidOptionError",
+        '[vmSize] must be an Azure VM size such as "Standard_D2s_v5"',
+      ],
     ];
     for (const [change, name, message] of cases) rejects(change, name, message);
     // Level banner is fine when nothing is pinned.
@@ -412,13 +420,13 @@ describe("validateVmArgs on the user's cloud-init user data", () => {
   it("refuses ssh_keys and ssh_deletekeys: false in a cloud-config (YAML 1.1: no is false)", () => {
     rejects(
       { customData: `#cloud-config\n${keyLines}` },
-      "TypeError",
+      "InvalidOptionError",
       refusal("customData", "ssh_keys"),
     );
     for (const no of ["false", "no", "off", "False"]) {
       rejects(
         { customData: `#cloud-config\nssh_deletekeys: ${no}\n` },
-        "TypeError",
+        "InvalidOptionError",
         refusal("customData", "ssh_deletekeys: false"),
       );
     }
@@ -446,11 +454,11 @@ describe("validateVmArgs on the user's cloud-init user data", () => {
       "--XYZ--",
       "",
     ].join("\n");
-    rejects({ customData: mime }, "TypeError", refusal("customData part 2", "ssh_keys"));
+    rejects({ customData: mime }, "InvalidOptionError", refusal("customData part 2", "ssh_keys"));
     const archive = `#cloud-config-archive\n- type: text/x-shellscript\n  content: "#!/bin/sh"\n- content: |\n    #cloud-config\n    ssh_deletekeys: off\n`;
     rejects(
       { customData: archive },
-      "TypeError",
+      "InvalidOptionError",
       refusal("customData, archive entry 2", "ssh_deletekeys: false"),
     );
     rejects(
@@ -458,12 +466,12 @@ describe("validateVmArgs on the user's cloud-init user data", () => {
         customData:
           '#cloud-config-jsonp\n[{"op": "add", "path": "/ssh_keys/rsa_private", "value": "x"}]',
       },
-      "TypeError",
+      "InvalidOptionError",
       refusal("customData", "ssh_keys"),
     );
     rejects(
       { customData: `## template: jinja\n#cloud-config\n${keyLines}` },
-      "TypeError",
+      "InvalidOptionError",
       refusal("customData", "ssh_keys"),
     );
   });
@@ -481,12 +489,12 @@ describe("validateVmArgs on the user's cloud-init user data", () => {
   it("refuses a cloud-config cloud-init would skip as broken or empty", () => {
     rejects(
       { customData: "#cloud-config\npackages: [jq\n" },
-      "TypeError",
+      "InvalidOptionError",
       /^\[customData\] is a cloud-config that is not valid YAML \(.+\); cloud-init would skip it and report an error$/,
     );
     rejects(
       { customData: "#cloud-config\n" },
-      "TypeError",
+      "InvalidOptionError",
       '[customData] is a cloud-config without settings (cloud-init needs a YAML mapping after "#cloud-config" and reports an empty one as an error)',
     );
   });

@@ -381,7 +381,7 @@ describe("VmWithReadySsh", () => {
     assert.throws(
       () => new VmWithReadySsh("bad", { location: "westeurope", adminUsername: "admin" }),
       {
-        name: "RangeError",
+        name: "InvalidOptionError",
         message:
           '[adminUsername] "admin" is reserved by Azure; choose another name (e.g. "azureuser")',
       },

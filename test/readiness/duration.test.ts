@@ -29,25 +29,25 @@ describe("parseDuration", () => {
     assert.equal(parseDuration(2, "t"), 2000);
   });
 
-  it("rejects negative durations with a RangeError naming the input", () => {
+  it("rejects negative durations with an InvalidOptionError naming the input", () => {
     assert.throws(() => parseDuration("-5s", "timeout"), {
-      name: "RangeError",
+      name: "InvalidOptionError",
       message: '[timeout] must not be negative, got "-5s"',
     });
     assert.throws(() => parseDuration(-1, "timeout"), {
-      name: "RangeError",
+      name: "InvalidOptionError",
       message: "[timeout] must not be negative, got -1",
     });
   });
 
-  it("rejects unparsable text with a TypeError naming the input", () => {
+  it("rejects unparsable text with an InvalidOptionError naming the input", () => {
     for (const text of ["", "ten minutes", "10x", "5s garbage", "m"]) {
       assert.throws(() => parseDuration(text, "attemptTimeout"), {
-        name: "TypeError",
+        name: "InvalidOptionError",
         message: `[attemptTimeout] is not a duration: "${text}" (write e.g. "90s", "10m", "1m30s" or a number of seconds)`,
       });
     }
-    assert.throws(() => parseDuration({}, "timeout"), { name: "TypeError" });
+    assert.throws(() => parseDuration({}, "timeout"), { name: "InvalidOptionError" });
   });
 });
 
@@ -64,11 +64,11 @@ describe("time limits on every surface", () => {
   it("takes more than zero and at most 7 days, naming the limit otherwise", () => {
     assert.equal(parseLimit("168h", "timeout"), MAX_DURATION_MS);
     assert.throws(() => parseLimit("168h1s", "timeout"), {
-      name: "RangeError",
+      name: "InvalidOptionError",
       message: '[timeout] must be at most 7 days (168h), got "168h1s"',
     });
     assert.throws(() => parseLimit(0, "timeout"), {
-      name: "RangeError",
+      name: "InvalidOptionError",
       message: "[timeout] must be longer than zero",
     });
     // Node's timers cannot hold the limit's double; the limit stays below what they can.
@@ -122,7 +122,7 @@ describe("time limits on every surface", () => {
           adminUsername: "azureuser",
           readiness: { commandTimeout: "30d" as string },
         }),
-      { name: "TypeError", message: /^\[readiness\.commandTimeout\] is not a duration/ },
+      { name: "InvalidOptionError", message: /^\[readiness\.commandTimeout\] is not a duration/ },
     );
     assert.throws(
       () =>

@@ -63,11 +63,11 @@ describe("host keys", () => {
 
   it("rejects an empty pin list and names the bad entry", () => {
     assert.throws(() => HostKeyPin.parse([]), {
-      name: "TypeError",
+      name: "InvalidOptionError",
       message: "[hostKeyPin] is an empty list",
     });
     assert.throws(() => HostKeyPin.parse(["SHA256:" + "A".repeat(43), 42]), {
-      name: "TypeError",
+      name: "InvalidOptionError",
       message: "[hostKeyPin] entry 2 must be a SHA256: fingerprint or an OpenSSH public key line",
     });
   });

@@ -553,7 +553,7 @@ describe("the readiness command does not outlive the wait", { skip: opensshSkipR
 });
 
 describe("odd inputs", () => {
-  it("checks the hooks like options: a TypeError naming each, before any traffic", async () => {
+  it("checks the hooks like options: an InvalidOptionError naming each, before any traffic", async () => {
     const base = { host: "127.0.0.1", port: 1, level: "tcp" as const };
     const cases: [Partial<WaitForSshOptions>, string][] = [
       [
@@ -564,7 +564,10 @@ describe("odd inputs", () => {
       [{ onCommandStart: 1 as never }, "[onCommandStart] must be a function"],
     ];
     for (const [options, message] of cases) {
-      await assert.rejects(waitForSsh({ ...base, ...options }), { name: "TypeError", message });
+      await assert.rejects(waitForSsh({ ...base, ...options }), {
+        name: "InvalidOptionError",
+        message,
+      });
     }
   });
 
@@ -572,7 +575,7 @@ describe("odd inputs", () => {
     const key = ed25519().private;
     const body = key.split("\n")[1];
     await assert.rejects(waitForSsh({ host: key, level: "tcp" }), {
-      name: "TypeError",
+      name: "InvalidOptionError",
       message: '[host] is not a valid host name or IP address: "(a private key)"',
     });
     await assert.rejects(waitForSsh({ host: `x${"y".repeat(300)} z`, level: "tcp" }), {

@@ -38,24 +38,32 @@ describe("input validation", () => {
   }
 
   it("rejects an empty or malformed host", async () => {
-    await rejects({ host: "" }, "TypeError", "[host] must be a host name or IP address");
+    await rejects({ host: "" }, "InvalidOptionError", "[host] must be a host name or IP address");
     await rejects(
       { host: "bad host!" },
-      "TypeError",
+      "InvalidOptionError",
       '[host] is not a valid host name or IP address: "bad host!"',
     );
   });
 
   it("rejects a port outside 1–65535 or not an integer", async () => {
-    await rejects({ port: 0 }, "RangeError", "[port] must be from 1 to 65535, got 0");
-    await rejects({ port: 65536 }, "RangeError", "[port] must be from 1 to 65535, got 65536");
-    await rejects({ port: 22.5 }, "TypeError", "[port] must be an integer from 1 to 65535");
+    await rejects({ port: 0 }, "InvalidOptionError", "[port] must be from 1 to 65535, got 0");
+    await rejects(
+      { port: 65536 },
+      "InvalidOptionError",
+      "[port] must be from 1 to 65535, got 65536",
+    );
+    await rejects(
+      { port: 22.5 },
+      "InvalidOptionError",
+      "[port] must be an integer from 1 to 65535",
+    );
   });
 
   it("rejects level auth without a key", async () => {
     await rejects(
       { level: "auth", username: "u" },
-      "TypeError",
+      "InvalidOptionError",
       '[privateKey] is required for level "auth"',
     );
   });
@@ -63,13 +71,17 @@ describe("input validation", () => {
   it("rejects an unknown level", async () => {
     await rejects(
       { level: "ping" as never },
-      "TypeError",
+      "InvalidOptionError",
       '[level] must be one of tcp, banner, auth, command, got "ping"',
     );
   });
 
   it("rejects a missing user name at level auth", async () => {
-    await rejects({ privateKey: user.private }, "TypeError", "[username] must be a user name");
+    await rejects(
+      { privateKey: user.private },
+      "InvalidOptionError",
+      "[username] must be a user name",
+    );
   });
 
   it("rejects a malformed key without echoing it", async () => {
@@ -79,7 +91,7 @@ describe("input validation", () => {
         privateKey:
           "-----BEGIN OPENSSH PRIVATE KEY-----\nnot really\n-----END OPENSSH PRIVATE KEY-----\n",
       },
-      "TypeError",
+      "InvalidOptionError",
       "[privateKey] is not a private key in OpenSSH or PEM format",
     );
   });
@@ -87,7 +99,7 @@ describe("input validation", () => {
   it("rejects a public key given as the private key", async () => {
     await rejects(
       { username: "u", privateKey: user.public },
-      "TypeError",
+      "InvalidOptionError",
       "[privateKey] holds a public key; give the private key",
     );
   });
@@ -95,7 +107,7 @@ describe("input validation", () => {
   it("rejects an encrypted key without a passphrase", async () => {
     await rejects(
       { username: "u", privateKey: ed25519("correct horse").private },
-      "TypeError",
+      "InvalidOptionError",
       "[privateKey] is encrypted: give its passphrase in [passphrase]",
     );
     await rejects(
@@ -103,7 +115,7 @@ describe("input validation", () => {
         username: "u",
         privateKey: sshKeygen("rsa", { pem: true, passphrase: "correct horse" }).private,
       },
-      "TypeError",
+      "InvalidOptionError",
       "[privateKey] is encrypted: give its passphrase in [passphrase]",
     );
   });
@@ -111,7 +123,7 @@ describe("input validation", () => {
   it("rejects a wrong passphrase", async () => {
     await rejects(
       { username: "u", privateKey: ed25519("correct horse").private, passphrase: "battery staple" },
-      "TypeError",
+      "InvalidOptionError",
       "[passphrase] does not decrypt [privateKey] (wrong passphrase?)",
     );
   });
@@ -119,17 +131,21 @@ describe("input validation", () => {
   it("rejects RSA keys under 2048 bits", async () => {
     await rejects(
       { username: "u", privateKey: rsa(1024).private },
-      "RangeError",
+      "InvalidOptionError",
       "[privateKey] is a 1024-bit RSA key; servers refuse RSA keys under 2048 bits",
     );
   });
 
   it("rejects negative, zero or unparsable durations", async () => {
-    await rejects({ timeout: -1 }, "RangeError", "[timeout] must not be negative, got -1");
-    await rejects({ attemptTimeout: 0 }, "RangeError", "[attemptTimeout] must be longer than zero");
+    await rejects({ timeout: -1 }, "InvalidOptionError", "[timeout] must not be negative, got -1");
+    await rejects(
+      { attemptTimeout: 0 },
+      "InvalidOptionError",
+      "[attemptTimeout] must be longer than zero",
+    );
     await rejects(
       { timeout: "soon" },
-      "TypeError",
+      "InvalidOptionError",
       '[timeout] is not a duration: "soon" (write e.g. "90s", "10m", "1m30s" or a number of seconds)',
     );
   });
@@ -137,7 +153,7 @@ describe("input validation", () => {
   it("rejects a host key pin that is neither a fingerprint nor a key line", async () => {
     await rejects(
       { username: "u", privateKey: user.private, hostKeyPin: ["SHA256:abc"] },
-      "TypeError",
+      "InvalidOptionError",
       '[hostKeyPin] entry 1 is neither a SHA256: fingerprint nor an OpenSSH public key line: "SHA256:abc"',
     );
   });
@@ -145,7 +161,7 @@ describe("input validation", () => {
   it("names the new option for a 0.1.0 name, rather than ignoring the value", async () => {
     await rejects(
       { username: "u", privateKey: user.private, hostKey: "SHA256:abc" } as never,
-      "TypeError",
+      "InvalidOptionError",
       "[hostKey] is now [hostKeyPin] (renamed in 0.2.0)",
     );
     await rejects(
@@ -154,7 +170,7 @@ describe("input validation", () => {
         privateKey: user.private,
         jumpHost: { host: "b", username: "u", hostKey: "SHA256:abc" } as never,
       },
-      "TypeError",
+      "InvalidOptionError",
       "[jumpHost.hostKey] is now [jumpHost.hostKeyPin] (renamed in 0.2.0)",
     );
   });
@@ -162,7 +178,7 @@ describe("input validation", () => {
   it("rejects a pin at a level that never sees the host key", async () => {
     await rejects(
       { level: "banner", hostKeyPin: ed25519().public },
-      "TypeError",
+      "InvalidOptionError",
       '[hostKeyPin] is checked during login: use level "auth" or "command", not "banner"',
     );
   });
@@ -170,7 +186,7 @@ describe("input validation", () => {
   it("rejects a command below level command", async () => {
     await rejects(
       { username: "u", privateKey: user.private, command: "true" },
-      "TypeError",
+      "InvalidOptionError",
       '[command] needs level "command", not "auth"',
     );
   });
@@ -178,7 +194,7 @@ describe("input validation", () => {
   it("rejects a jump host without a user, naming the nested option", async () => {
     await rejects(
       { username: "u", privateKey: user.private, jumpHost: { host: "127.0.0.1" } as never },
-      "TypeError",
+      "InvalidOptionError",
       "[jumpHost.username] must be a user name",
     );
   });
@@ -246,7 +262,7 @@ describe("one level rule on every surface", () => {
   it("refuses an unknown level with one message, naming each surface's own input", async () => {
     const rule = (name: string) => `${name} must be one of tcp, banner, auth, command, got "ping"`;
     assert.throws(() => resolveOptions({ host: "h", level: "ping" as never }), {
-      name: "TypeError",
+      name: "InvalidOptionError",
       message: rule("[level]"),
     });
     assert.deepEqual(checkInputs({ host: "h", level: "ping" as never }), [
@@ -259,7 +275,7 @@ describe("one level rule on every surface", () => {
           adminUsername: "azureuser",
           readiness: { level: "ping" as never },
         }),
-      { name: "TypeError", message: rule("[readiness.level]") },
+      { name: "InvalidOptionError", message: rule("[readiness.level]") },
     );
     let stderr = "";
     const code = await run(["h", "--level", "ping"], {

@@ -275,7 +275,10 @@ describe("SshReadiness", () => {
         console.log = () => undefined;
         try {
           await assert.rejects(provider.create({ ...inputs, timeout: 1.5 }), (error: Error) => {
-            assert.equal(error.constructor, Error);
+            // The engine's error, its code kept; no `id`, which would make it a partial create.
+            assert.equal(error.name, "SshNotReadyError");
+            assert.equal((error as Error & { code?: string }).code, "SSH_NOT_READY");
+            assert.equal("id" in error, false);
             assert.match(
               error.message,
               /^sshd on 127\.0\.0\.1:\d+ never answered: \d+ × connection refused over 1\.5s \(port closed/,

@@ -2,6 +2,7 @@
 // (publicIp, natGateway, subnetId vs a new network) are plain values, so they are known at preview.
 import type * as pulumi from "@pulumi/pulumi";
 import type { Level } from "../readiness/options";
+import { optionSpec } from "../readiness/spec";
 import type { SshReadinessJumpHost } from "../ssh-readiness/ssh-readiness";
 
 /** A marketplace image or a custom/gallery image by resource ID. */
@@ -147,8 +148,8 @@ export const DEFAULTS = {
   osDiskType: "StandardSSD_LRS",
   vnetAddressSpace: ["10.0.0.0/16"],
   subnetAddressPrefix: "10.0.0.0/24",
-  readinessLevel: "command" as Level,
-  readinessTimeout: "15m",
+  readinessLevel: optionSpec("level").component!.default as Level,
+  readinessTimeout: optionSpec("timeout").component!.default as string,
   sshPort: 22,
   /** Priority of the NSG rule that allows SSH. */
   sshRulePriority: 1000,

@@ -8,7 +8,13 @@ import { parsePrivateKey, rsaBits } from "../readiness/keys";
 import { parseLimit } from "../readiness/duration";
 import { checkHost, checkLevel, checkPort, checkUsername, renamed } from "../readiness/resolve";
 import { fingerprintOf, HostKeyPin } from "../readiness/host-key";
-import { DEFAULTS, type ImageReference, type VmWithReadySshArgs } from "./args";
+import { COMPONENT_READINESS_OPTIONS } from "../readiness/spec";
+import {
+  DEFAULTS,
+  type ImageReference,
+  type VmReadinessArgs,
+  type VmWithReadySshArgs,
+} from "./args";
 import { checkCustomDataSize, longestKeyPair, vmUserData, type HostKeys } from "./cloud-init";
 import { KEY_TYPES, type KeyType } from "./key-generation";
 import { checkUserData, userDataType } from "./user-data";
@@ -465,8 +471,8 @@ function checkReadinessArgs(args: VmWithReadySshArgs, pinned: boolean): void {
         `needs readiness level "command", not "${level}"`,
       );
   }
-  for (const key of ["timeout", "attemptTimeout", "commandTimeout"] as const) {
-    checkSeconds(readiness[key], `readiness.${key}`);
+  for (const spec of COMPONENT_READINESS_OPTIONS.filter((s) => s.type === "duration")) {
+    checkSeconds(readiness[spec.name as keyof VmReadinessArgs], `readiness.${spec.name}`);
   }
   const given: unknown = readiness.jumpHost;
   if (typeof given === "object" && given !== null && !isOutputLike(given)) {

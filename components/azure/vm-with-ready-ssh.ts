@@ -7,7 +7,8 @@ import type * as Network from "@pulumi/azure-native/network";
 import type * as Resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { SshReadiness, type SshReadinessArgs } from "../ssh-readiness/ssh-readiness";
-import { DEFAULTS, type VmWithReadySshArgs } from "./args";
+import { COMPONENT_READINESS_OPTIONS } from "../readiness/spec";
+import { DEFAULTS, type VmReadinessArgs, type VmWithReadySshArgs } from "./args";
 import { encodeCustomData, vmUserData, type HostKeys } from "./cloud-init";
 import { KEY_TYPES, type KeyType } from "./key-generation";
 import { SshKeyPair, type SshKeyPairArgs } from "./ssh-key-pair";
@@ -365,14 +366,10 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
         username: adminUsername,
         privateKey,
         passphrase: ssh.passphrase,
-        level: readiness.level ?? DEFAULTS.readinessLevel,
-        command: readiness.command,
-        timeout: readiness.timeout ?? DEFAULTS.readinessTimeout,
-        attemptTimeout: readiness.attemptTimeout,
-        commandTimeout: readiness.commandTimeout,
+        // The readiness arguments, each with the component's default where the spec gives one (level, timeout).
+        ...readinessArgs(readiness),
         // Ed25519 first: the check offers the pinned types in this order, so sshd presents that one.
         hostKeyPin: hostPublicKeys,
-        jumpHost: readiness.jumpHost,
         // A replaced VM has a new vmId: wait for it again.
         triggers: [this.vmId],
       },
@@ -440,4 +437,14 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
 export interface KeyPairResource extends pulumi.CustomResource {
   readonly publicKey: pulumi.Output<string>;
   readonly privateKey: pulumi.Output<string>;
+}
+
+/** The component's `readiness` arguments as SshReadiness inputs, with the component's defaults from the spec. */
+function readinessArgs(readiness: VmReadinessArgs): Partial<SshReadinessArgs> {
+  return Object.fromEntries(
+    COMPONENT_READINESS_OPTIONS.map((spec) => [
+      spec.name,
+      readiness[spec.name as keyof VmReadinessArgs] ?? spec.component?.default,
+    ]),
+  );
 }

@@ -8,6 +8,7 @@ import { parseLimit } from "../readiness/duration";
 import { InvalidOptionError } from "../readiness/errors";
 import { MAX_KEY_BYTES } from "../readiness/keys";
 import { shown } from "../readiness/printable";
+import { OPTION_SPECS, type CliForm, type OptionSpec } from "../readiness/spec";
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -15,59 +16,6 @@ export class UsageError extends Error {
     this.name = "UsageError";
   }
 }
-
-export const HELP = `Usage: ssh-ready [user@]host [options]
-       ssh-ready -h | --help
-       ssh-ready -V | --version
-
-Waits until the SSH server on host really answers, then exits 0. Each attempt is
-classified (connection refused, no answer, key not accepted, ...) and shown on
-stderr; the result goes to stdout. Attempts are fast (every ~200 ms) while the
-port refuses, and polite (one connection at a time, 1 s growing to 10 s) once
-sshd answers, so MaxStartups and fail2ban stay quiet.
-
-Levels (--level), weakest first:
-  tcp       the port accepts a TCP connection
-  banner    the server sends an SSH banner (default without -i)
-  auth      the key is accepted and a session runs \`true\` (default with -i)
-  command   a readiness command exits 0; by default \`cloud-init status --wait\`
-            (exit 2, recoverable errors, is ready with a warning; a host
-            without cloud-init is ready)
-
-Options:
-  -p, --port PORT           SSH port (default 22)
-  -l, --login USER          user to log in as (or write user@host); default:
-                            the current user, as ssh does
-  -i, --identity FILE       private key file (OpenSSH or PEM); a passphrase is
-                            read from the SSH_READY_PASSPHRASE variable
-      --level LEVEL         tcp, banner, auth or command (see above)
-      --command CMD         readiness command for --level command
-      --host-key-pin KEY    accept only this host key: a SHA256:... fingerprint
-                            or an OpenSSH public key line; repeatable
-      --timeout DUR         give up after DUR (default 10m)
-      --attempt-timeout DUR limit of each connect, banner and login (default 15s)
-      --command-timeout DUR limit of one run of the command (default 5m)
-  -J, --jump [USER@]HOST[:PORT]
-                            reach host through this SSH jump host (an IPv6
-                            address with a port in brackets: [::1]:22)
-      --jump-identity FILE  key for the jump host (default: the -i key)
-      --jump-host-key-pin KEY
-                            accept only this jump host key; repeatable
-      --json                print the result (or the error) as JSON on stdout
-  -q, --quiet               no progress lines on stderr
-  -h, --help                show this help
-  -V, --version             show the version
-
-Durations: 90s, 10m, 1m30s, 500ms, or a number of seconds.
-
-Exit codes: 0 ready; 1 not ready by the deadline (or cloud-init failed);
-2 bad usage or input; 3 host key mismatch; 130 interrupted.
-
-Examples:
-  ssh-ready 20.1.2.3 -l azureuser -i ~/.ssh/id_ed25519 --level command
-  ssh-ready 10.0.0.5 -l azureuser -i key -J azureuser@bastion.example.com
-  ssh-ready 20.1.2.3 -l azureuser -i key --host-key-pin "SHA256:..." --timeout 15m
-`;
 
 export interface CliRequest {
   help: boolean;
@@ -152,24 +100,85 @@ function parsePort(text: string, flag: string): number {
   return port;
 }
 
-const OPTIONS = {
-  port: { type: "string", short: "p" },
-  login: { type: "string", short: "l" },
-  identity: { type: "string", short: "i" },
-  level: { type: "string" },
-  command: { type: "string" },
-  "host-key-pin": { type: "string", multiple: true },
-  timeout: { type: "string" },
-  "attempt-timeout": { type: "string" },
-  "command-timeout": { type: "string" },
-  jump: { type: "string", short: "J" },
-  "jump-identity": { type: "string" },
-  "jump-host-key-pin": { type: "string", multiple: true },
-  json: { type: "boolean" },
-  quiet: { type: "boolean", short: "q" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean", short: "V" },
-} as const;
+type FlagForm = Extract<CliForm, { flag: string }>;
+const flagged = (spec: OptionSpec): spec is OptionSpec & { cli: FlagForm } => "flag" in spec.cli;
+
+/** The readiness options that are flags, from the spec, in its order. */
+const OPTION_FLAGS = OPTION_SPECS.filter(flagged);
+
+/** ssh-ready's own switches, which are not readiness options. */
+const SWITCHES = [
+  { flag: "json", help: "print the result (or the error) as JSON on stdout" },
+  { flag: "quiet", short: "q", help: "no progress lines on stderr" },
+  { flag: "help", short: "h", help: "show this help" },
+  { flag: "version", short: "V", help: "show the version" },
+] as const;
+
+type ParseArgsOptions = Record<
+  string,
+  { type: "string" | "boolean"; short?: string; multiple?: boolean }
+>;
+
+const OPTIONS: ParseArgsOptions = Object.fromEntries([
+  ...OPTION_FLAGS.map(({ cli }) => [
+    cli.flag,
+    {
+      type: "string",
+      ...(cli.short ? { short: cli.short } : {}),
+      ...(cli.multiple ? { multiple: true } : {}),
+    },
+  ]),
+  ...SWITCHES.map((s) => [
+    s.flag,
+    { type: "boolean", ...("short" in s ? { short: s.short } : {}) },
+  ]),
+]) as ParseArgsOptions;
+
+/** The durations' defaults as written ("10m"), others in the spec's words; the CLI's own where it has one. */
+function helpDefault(spec: OptionSpec & { cli: FlagForm }): string | undefined {
+  if (spec.cli.default) return spec.cli.default;
+  if (spec.default !== undefined) return String(spec.default);
+  return undefined;
+}
+
+/** The "Options:" lines of the help: each flag, its value, its help and default, wrapped at 80 columns. */
+function optionHelp(): string {
+  const rows = [
+    ...OPTION_FLAGS.map((spec) => {
+      const { cli } = spec;
+      const shown = helpDefault(spec);
+      return {
+        left: `${cli.short ? `-${cli.short}, ` : "    "}--${cli.flag} ${cli.value}`,
+        text: shown ? `${cli.help} (default${shown.includes(" ") ? ":" : ""} ${shown})` : cli.help,
+      };
+    }),
+    ...SWITCHES.map((s) => ({
+      left: `${"short" in s ? `-${s.short}, ` : "    "}--${s.flag}`,
+      text: s.help,
+    })),
+  ];
+  const column = 28;
+  return rows
+    .map(({ left, text }) => {
+      const lines: string[] = [];
+      let line = `  ${left}`;
+      if (line.length >= column) {
+        lines.push(line);
+        line = "";
+      }
+      line = line.padEnd(column);
+      for (const word of text.split(" ")) {
+        if (line.trim() !== "" && line.length + word.length + 1 > 80 && line.length > column) {
+          lines.push(line.trimEnd());
+          line = " ".repeat(column);
+        }
+        line += line.length > column ? ` ${word}` : word;
+      }
+      lines.push(line.trimEnd());
+      return lines.join("\n");
+    })
+    .join("\n");
+}
 
 /**
  * `--timeout -5s` as `--timeout=-5s`: a value that starts with a dash would otherwise be taken for a flag, and the
@@ -191,6 +200,38 @@ function joinDashValues(argv: string[]): string[] {
   }
   return out;
 }
+
+export const HELP = `Usage: ssh-ready [user@]host [options]
+       ssh-ready -h | --help
+       ssh-ready -V | --version
+
+Waits until the SSH server on host really answers, then exits 0. Each attempt is
+classified (connection refused, no answer, key not accepted, ...) and shown on
+stderr; the result goes to stdout. Attempts are fast (every ~200 ms) while the
+port refuses, and polite (one connection at a time, 1 s growing to 10 s) once
+sshd answers, so MaxStartups and fail2ban stay quiet.
+
+Levels (--level), weakest first:
+  tcp       the port accepts a TCP connection
+  banner    the server sends an SSH banner (default without -i)
+  auth      the key is accepted and a session runs \`true\` (default with -i)
+  command   a readiness command exits 0; by default \`cloud-init status --wait\`
+            (exit 2, recoverable errors, is ready with a warning; a host
+            without cloud-init is ready)
+
+Options:
+${optionHelp()}
+
+Durations: 90s, 10m, 1m30s, 500ms, or a number of seconds.
+
+Exit codes: 0 ready; 1 not ready by the deadline (or cloud-init failed);
+2 bad usage or input; 3 host key mismatch; 130 interrupted.
+
+Examples:
+  ssh-ready 20.1.2.3 -l azureuser -i ~/.ssh/id_ed25519 --level command
+  ssh-ready 10.0.0.5 -l azureuser -i key -J azureuser@bastion.example.com
+  ssh-ready 20.1.2.3 -l azureuser -i key --host-key-pin "SHA256:..." --timeout 15m
+`;
 
 /** Flags of 0.1.0 under their new names: `hostKey` now always means the key a server presents. */
 const RENAMED_FLAGS: Record<string, string> = {
@@ -228,7 +269,10 @@ export function parseCommandLine(
       message.split("\n")[0].replace(/'([^']*)'/g, (_whole, typed: string) => `'${shown(typed)}'`),
     );
   }
-  const { values: v, positionals } = parsed;
+  const { positionals } = parsed;
+  const v = parsed.values as Record<string, string | string[] | boolean | undefined>;
+  const str = (flag: string) => v[flag] as string | undefined;
+  const list = (flag: string) => v[flag] as string[] | undefined;
   const base = { help: !!v.help, version: !!v.version, json: !!v.json, quiet: !!v.quiet };
   if (v.help || v.version) return { request: { ...base, options: { host: "" } }, flags: {} };
   if (positionals.length !== 1) {
@@ -241,68 +285,70 @@ export function parseCommandLine(
   const target = splitUserHost(positionals[0], "host");
   if (target.port !== undefined)
     throw new UsageError(`host: give the port with -p, not in "${shown(positionals[0])}"`);
-  if (target.user !== undefined && v.login !== undefined && target.user !== v.login) {
-    throw new UsageError(`user given twice: "${shown(target.user)}@" and -l ${shown(v.login)}`);
+  const login = str("login");
+  if (target.user !== undefined && login !== undefined && target.user !== login) {
+    throw new UsageError(`user given twice: "${shown(target.user)}@" and -l ${shown(login)}`);
   }
-  const flags: FlagNames = {
-    host: "host",
-    port: "-p",
-    username: "-l",
-    privateKey: v.identity !== undefined ? `-i ${shown(v.identity, 200)}` : "-i",
-    passphrase: "SSH_READY_PASSPHRASE",
-    level: "--level",
-    command: "--command",
-    hostKeyPin: "--host-key-pin",
-    timeout: "--timeout",
-    attemptTimeout: "--attempt-timeout",
-    commandTimeout: "--command-timeout",
-    "jumpHost.host": "-J",
-    "jumpHost.port": "-J",
-    "jumpHost.username": "-J",
-    "jumpHost.privateKey":
-      v["jump-identity"] !== undefined
-        ? `--jump-identity ${shown(v["jump-identity"], 200)}`
-        : "--jump-identity",
-    "jumpHost.passphrase": "SSH_READY_PASSPHRASE",
-    "jumpHost.hostKeyPin": "--jump-host-key-pin",
-  };
+  const [identity, jumpIdentity, level] = [str("identity"), str("jump-identity"), str("level")];
+  const flags = flagNames({ privateKey: identity, "jumpHost.privateKey": jumpIdentity });
   const passphrase = env.SSH_READY_PASSPHRASE === "" ? undefined : env.SSH_READY_PASSPHRASE;
+  const port = str("port");
   const options: WaitForSshOptions = {
     host: target.host,
-    port: v.port === undefined ? undefined : parsePort(v.port, "-p"),
+    port: port === undefined ? undefined : parsePort(port, "-p"),
     // As ssh: no -l and no user@ means the current user, for a login (a key given, or a login level).
     username:
-      v.login ??
+      login ??
       target.user ??
-      (v.identity !== undefined || v.level === "auth" || v.level === "command"
+      (identity !== undefined || level === "auth" || level === "command"
         ? currentUser()
         : undefined),
-    privateKey: v.identity === undefined ? undefined : readKeyFile(v.identity, "-i"),
-    passphrase: v.identity === undefined ? undefined : passphrase,
-    level: v.level as Level | undefined,
-    command: v.command,
-    hostKeyPin: v["host-key-pin"],
-    timeout: duration(v.timeout, "--timeout"),
-    attemptTimeout: duration(v["attempt-timeout"], "--attempt-timeout"),
-    commandTimeout: duration(v["command-timeout"], "--command-timeout"),
+    privateKey: identity === undefined ? undefined : readKeyFile(identity, "-i"),
+    passphrase: identity === undefined ? undefined : passphrase,
+    level: level as Level | undefined,
+    command: str("command"),
+    hostKeyPin: list("host-key-pin"),
+    timeout: duration(str("timeout"), "--timeout"),
+    attemptTimeout: duration(str("attempt-timeout"), "--attempt-timeout"),
+    commandTimeout: duration(str("command-timeout"), "--command-timeout"),
   };
-  if (v.jump !== undefined) {
-    const jump = splitUserHost(v.jump, "-J");
+  const jumpText = str("jump");
+  if (jumpText !== undefined) {
+    const jump = splitUserHost(jumpText, "-J");
     options.jumpHost = {
       host: jump.host,
       port: jump.port,
       username: jump.user ?? currentUser(),
       privateKey:
-        v["jump-identity"] === undefined
-          ? undefined
-          : readKeyFile(v["jump-identity"], "--jump-identity"),
-      passphrase: v["jump-identity"] === undefined ? undefined : passphrase,
-      hostKeyPin: v["jump-host-key-pin"],
+        jumpIdentity === undefined ? undefined : readKeyFile(jumpIdentity, "--jump-identity"),
+      passphrase: jumpIdentity === undefined ? undefined : passphrase,
+      hostKeyPin: list("jump-host-key-pin"),
     };
-  } else if (v["jump-identity"] !== undefined || v["jump-host-key-pin"] !== undefined) {
+  } else if (jumpIdentity !== undefined || list("jump-host-key-pin") !== undefined) {
     throw new UsageError("--jump-identity and --jump-host-key-pin need -J [USER@]HOST");
   }
   return { request: { ...base, options }, flags };
+}
+
+/**
+ * Where each engine option comes from on the command line, from the spec: its flag (`-p`, `--timeout`), the
+ * positional `host`, the variable it is read from, or the flag it is part of (`-J`). A key is named with its
+ * file, as typed.
+ */
+export function flagNames(keyFiles: Record<string, string | undefined> = {}): FlagNames {
+  const flagOf = (cli: FlagForm) => (cli.short ? `-${cli.short}` : `--${cli.flag}`);
+  return Object.fromEntries(
+    OPTION_SPECS.map((spec) => {
+      const { cli } = spec;
+      let name: string;
+      if ("flag" in cli) name = flagOf(cli);
+      else if ("positional" in cli) name = "host";
+      else if ("env" in cli) name = cli.env;
+      else name = flagOf(OPTION_FLAGS.find((other) => other.cli.flag === cli.partOf)!.cli);
+      const file = keyFiles[spec.name];
+      return [spec.name, file === undefined ? name : `${name} ${shown(file, 200)}`];
+    }),
+  );
 }
 
 /** Rewrites an engine message's "[option]" names into the flags the user typed. */

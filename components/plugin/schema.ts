@@ -1,6 +1,14 @@
 // The provider plugin's package schema, as a skeleton: tokens, and each property's type, secrecy and default.
 // The build (tools/schema/build.ts) completes it from the TypeScript declarations named in `from` (property
 // names, which are required, descriptions) into schema.json, and fails when the two disagree on a name.
+// The readiness options' properties come from the readiness spec (components/readiness/spec.ts).
+import {
+  COMPONENT_READINESS_OPTIONS,
+  JUMP_HOST_OPTIONS,
+  TOP_LEVEL_OPTIONS,
+  type OptionSpec,
+  type OptionType,
+} from "../readiness/spec";
 
 export const PACKAGE = "vm-with-ready-ssh";
 export const SSH_READINESS = `${PACKAGE}:index:SshReadiness`;
@@ -61,18 +69,46 @@ const stringOrList: TypeSpec = { oneOf: [string, strings] };
 const duration: TypeSpec = { oneOf: [number, string] };
 const type = (token: string): TypeSpec => ({ $ref: `#/types/${PACKAGE}:${token}` });
 
+/** Each option type of the readiness spec, as the schema writes it. */
+const OPTION_TYPES: Record<OptionType, TypeSpec> = {
+  host: string,
+  port: integer,
+  user: string,
+  key: string,
+  passphrase: string,
+  level: string,
+  command: string,
+  pins: stringOrList,
+  duration,
+  jumpHost: type("index:JumpHost"),
+};
+
+/**
+ * The schema properties of readiness options, from the spec: the type, secrecy as SshReadiness stores it, and
+ * the default where the schema can hold it (a number: a duration's or level's default is the engine's, since a
+ * union type or a default that depends on other inputs has no schema default).
+ */
+export function optionProperties(
+  specs: readonly OptionSpec[],
+  { secrets }: { secrets: boolean },
+): Record<string, PropertySkeleton> {
+  return Object.fromEntries(
+    specs.map((spec) => [
+      spec.name,
+      {
+        ...OPTION_TYPES[spec.type],
+        ...(secrets && spec.secret ? { secret: true } : {}),
+        ...(typeof spec.default === "number" ? { default: spec.default } : {}),
+      },
+    ]),
+  );
+}
+
 export const TYPES: Record<string, TypeSkeleton> = {
   "index:JumpHost": {
     description: "An SSH bastion the target is reached through (ssh's -J).",
     from: "SshReadinessJumpHost",
-    properties: {
-      host: string,
-      port: { ...integer, default: 22 },
-      username: string,
-      privateKey: { ...string, secret: true },
-      passphrase: { ...string, secret: true },
-      hostKeyPin: stringOrList,
-    },
+    properties: optionProperties(JUMP_HOST_OPTIONS, { secrets: true }),
   },
   "azure:Ssh": {
     plainInputs: true,
@@ -101,14 +137,7 @@ export const TYPES: Record<string, TypeSkeleton> = {
     plainInputs: true,
     description: "How the VM's readiness check waits (see SshReadiness).",
     from: "VmReadinessArgs",
-    properties: {
-      level: string,
-      command: string,
-      timeout: duration,
-      attemptTimeout: duration,
-      commandTimeout: duration,
-      jumpHost: type("index:JumpHost"),
-    },
+    properties: optionProperties(COMPONENT_READINESS_OPTIONS, { secrets: false }),
   },
   "azure:OsDisk": {
     plainInputs: true,
@@ -143,19 +172,9 @@ export const TYPES: Record<string, TypeSkeleton> = {
   },
 };
 
+/** SshReadiness's inputs: the readiness options of the spec, then its own two. */
 const readinessInputs: Record<string, PropertySkeleton> = {
-  host: string,
-  port: { ...integer, default: 22 },
-  username: string,
-  privateKey: { ...string, secret: true },
-  passphrase: { ...string, secret: true },
-  level: string,
-  command: string,
-  hostKeyPin: stringOrList,
-  timeout: duration,
-  attemptTimeout: duration,
-  commandTimeout: duration,
-  jumpHost: { ...type("index:JumpHost"), secret: true },
+  ...optionProperties(TOP_LEVEL_OPTIONS, { secrets: true }),
   triggers: { type: "array", items: { $ref: "pulumi.json#/Any" } },
   label: string,
 };

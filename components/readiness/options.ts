@@ -3,6 +3,8 @@
 import type { LookupFunction } from "node:net";
 import type { AttemptEvent, CommandStartEvent } from "./events";
 import type { ScheduleOptions } from "./schedule";
+import { parseLimit } from "./duration";
+import { optionSpec } from "./spec";
 
 /** How ready is ready, from weakest to strongest. */
 export type Level = "tcp" | "banner" | "auth" | "command";
@@ -82,10 +84,17 @@ export const CLOUD_INIT_COMMAND =
   'if command -v cloud-init >/dev/null 2>&1; then exec cloud-init status --wait; else echo "ssh-ready: no cloud-init on this host"; fi';
 export const NO_CLOUD_INIT_MARKER = "ssh-ready: no cloud-init on this host";
 
-export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
-export const DEFAULT_ATTEMPT_TIMEOUT_MS = 15_000;
-export const DEFAULT_COMMAND_TIMEOUT_MS = 5 * 60_000;
-export const DEFAULT_PORT = 22;
+// The defaults, from the one list of options (spec.ts).
+export const DEFAULT_TIMEOUT_MS = parseLimit(optionSpec("timeout").default, "timeout");
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = parseLimit(
+  optionSpec("attemptTimeout").default,
+  "attemptTimeout",
+);
+export const DEFAULT_COMMAND_TIMEOUT_MS = parseLimit(
+  optionSpec("commandTimeout").default,
+  "commandTimeout",
+);
+export const DEFAULT_PORT = optionSpec("port").default as number;
 
 /** The level when none is given: `auth` with a key (it can log in), else `banner`. */
 export function defaultLevel(hasKey: boolean): Level {

@@ -7,6 +7,7 @@ import { parseLimit } from "./duration";
 import { shown } from "./printable";
 import { HostKeyPin, isValidHost } from "./host-key";
 import { parsePrivateKey } from "./keys";
+import type { OptionType } from "./spec";
 import { DEFAULT_SCHEDULE, type ScheduleOptions } from "./schedule";
 import {
   CLOUD_INIT_COMMAND,
@@ -96,6 +97,28 @@ export function checkUsername(value: unknown, name: string): string {
   return value;
 }
 
+/** A readiness command: a non-empty string. */
+export function checkCommand(value: unknown, name: string): string {
+  if (typeof value !== "string" || value.trim() === "")
+    throw new InvalidOptionError(name, "must be a non-empty shell command");
+  return value;
+}
+
+/**
+ * The check of every option type that stands alone (a key needs its passphrase, a jump host its parts): one
+ * validator per type of spec.ts, each throwing an InvalidOptionError naming the option. SshReadiness's check and
+ * VmWithReadySsh's arguments run the same ones, keyed by the spec, on the values known at preview.
+ */
+export const CHECKS: Partial<Record<OptionType, (value: unknown, name: string) => unknown>> = {
+  host: checkHost,
+  port: checkPort,
+  user: checkUsername,
+  level: checkLevel,
+  command: checkCommand,
+  pins: (value, name) => HostKeyPin.parse(value, name),
+  duration: parseLimit,
+};
+
 export function positiveDuration(value: unknown, name: string, fallback: number): number {
   return value === undefined ? fallback : parseLimit(value, name);
 }
@@ -124,9 +147,7 @@ export function resolveOptions(options: WaitForSshOptions): ResolvedOptions {
       ? undefined
       : checkUsername(options.username, "username");
   if (options.command !== undefined) {
-    if (typeof options.command !== "string" || options.command.trim() === "") {
-      throw new InvalidOptionError("command", "must be a non-empty shell command");
-    }
+    checkCommand(options.command, "command");
     if (level !== "command")
       throw new InvalidOptionError("command", `needs level "command", not "${level}"`);
   }

@@ -1,6 +1,7 @@
 // When a wait must be redone (replace) and when new inputs only change how the next wait would run (update).
 // Pulumi's replaceOnChanges has no effect on a dynamic resource with its own diff, so this computes `replaces`.
 import { DEFAULT_PORT, defaultLevel } from "../readiness/options";
+import { TOP_LEVEL_OPTIONS } from "../readiness/spec";
 import {
   containsUnknown,
   keyFingerprint,
@@ -11,23 +12,26 @@ import {
   type RecordedInputs,
 } from "./inputs";
 
-/** Recorded field → the input property a person sees in `pulumi preview`. */
+/**
+ * Recorded field → the input property a person sees in `pulumi preview`: the options whose change the spec says
+ * replaces, and `triggers`, SshReadiness's own.
+ */
 const REPLACING: [keyof RecordedInputs, keyof ReadinessInputs][] = [
-  ["host", "host"],
-  ["port", "port"],
-  ["username", "username"],
-  ["level", "level"],
-  ["command", "command"],
-  ["hostKeyPin", "hostKeyPin"],
-  ["keyFingerprint", "privateKey"],
-  ["jumpHost", "jumpHost"],
+  ...TOP_LEVEL_OPTIONS.filter((spec) => spec.change === "replace" && spec.recordedAs !== false).map(
+    (spec) =>
+      [
+        (spec.recordedAs ?? spec.name) as keyof RecordedInputs,
+        spec.name as keyof ReadinessInputs,
+      ] as [keyof RecordedInputs, keyof ReadinessInputs],
+  ),
   ["triggers", "triggers"],
 ];
+/** The options whose change the spec says updates in place, and `label`, SshReadiness's own. */
 const UPDATING: (keyof RecordedInputs & keyof ReadinessInputs)[] = [
   "label",
-  "timeout",
-  "attemptTimeout",
-  "commandTimeout",
+  ...TOP_LEVEL_OPTIONS.filter((spec) => spec.change === "update").map(
+    (spec) => spec.name as keyof RecordedInputs & keyof ReadinessInputs,
+  ),
 ];
 
 /** Structural equality of JSON-like values (object key order ignored). */

@@ -3,14 +3,14 @@
 // No Pulumi import: this module is serialized into the provider.
 import { UNKNOWN } from "../provider-code";
 import { InvalidOptionError } from "../readiness/errors";
-import { parseLimit } from "../readiness/duration";
-import { fingerprintOf, HostKeyPin } from "../readiness/host-key";
+import { fingerprintOf } from "../readiness/host-key";
 import { parsePrivateKey } from "../readiness/keys";
 import { defaultLevel, type Level, type WaitForSshOptions } from "../readiness/options";
 import { looksLikePrivateKey } from "../readiness/printable";
+import { TOP_LEVEL_OPTIONS } from "../readiness/spec";
 import {
+  CHECKS,
   checkHost,
-  checkLevel,
   checkPort,
   checkUsername,
   renamed,
@@ -73,7 +73,9 @@ export interface KeyFingerprints {
  * Inputs that are secret whatever the program says: the key, its passphrase, and the jump host, which may carry
  * a key of its own and is stored as a secret as a whole (its address and user too).
  */
-export const ALWAYS_SECRET = ["privateKey", "passphrase", "jumpHost"] as const;
+export const ALWAYS_SECRET: readonly string[] = TOP_LEVEL_OPTIONS.filter((spec) => spec.secret).map(
+  (spec) => spec.name,
+);
 
 /** The inputs as kept in the outputs: no secrets; keys by fingerprint. */
 export interface RecordedInputs {
@@ -201,6 +203,17 @@ export function recordInputs(inputs: ReadinessInputs): RecordedInputs {
   return recordWith(inputs, fingerprintKeys(inputs));
 }
 
+/**
+ * Each option's name, type and whether it is required, from the spec: only these, since this module is
+ * serialized into the provider, and Pulumi's serializer fails on a captured object whose `default` is not an
+ * object (its `isImportStarResult` runs `k in obj.default`: "Cannot use 'in' operator to search for 'name' in 22").
+ */
+const INPUT_RULES = TOP_LEVEL_OPTIONS.map(({ name, type, defaultText }) => ({
+  name,
+  type,
+  required: defaultText === "required",
+}));
+
 export interface Failure {
   property: string;
   reason: string;
@@ -239,18 +252,19 @@ export function checkAndRecord(inputs: ReadinessInputs): {
   const failures: Failure[] = [];
   let keys: KeyFingerprints | undefined;
   const known = (value: unknown) => value !== undefined && !containsUnknown(value);
-  if (!known(inputs.host)) {
-    if (inputs.host === undefined)
-      failures.push({ property: "host", reason: "[host] is required" });
-  } else collect(failures, () => checkHost(inputs.host, "host"));
-  if (known(inputs.port)) collect(failures, () => checkPort(inputs.port, "port"));
-  if (known(inputs.username)) collect(failures, () => checkUsername(inputs.username, "username"));
-  if (known(inputs.level)) collect(failures, () => checkLevel(inputs.level, "level"));
-  if (known(inputs.privateKey) && (inputs.passphrase === undefined || known(inputs.passphrase))) {
-    collect(failures, () => parsePrivateKey(inputs.privateKey, inputs.passphrase));
+  // Each input alone, with the check of its type in the spec; a key with its passphrase.
+  for (const spec of INPUT_RULES) {
+    const value: unknown = inputs[spec.name as keyof ReadinessInputs];
+    const check = CHECKS[spec.type];
+    if (value === undefined && spec.required)
+      failures.push({ property: spec.name, reason: `[${spec.name}] is required` });
+    else if (!known(value)) continue;
+    else if (check) collect(failures, () => check(value, spec.name));
+    else if (spec.type === "key" && (inputs.passphrase === undefined || known(inputs.passphrase)))
+      collect(failures, () => parsePrivateKey(value, inputs.passphrase));
+    else if (spec.type === "jumpHost")
+      collect(failures, () => renamed(value as object, "jumpHost.", "hostKey", "hostKeyPin"));
   }
-  if (known(inputs.jumpHost))
-    collect(failures, () => renamed(inputs.jumpHost!, "jumpHost.", "hostKey", "hostKeyPin"));
   if (
     known(inputs.label) &&
     (typeof inputs.label !== "string" || looksLikePrivateKey(inputs.label))
@@ -262,11 +276,6 @@ export function checkAndRecord(inputs: ReadinessInputs): {
           ? "[label] must be a string"
           : "[label] holds a private key: a label is a short name put before progress lines, which are not secret",
     });
-  if (known(inputs.hostKeyPin))
-    collect(failures, () => HostKeyPin.parse(inputs.hostKeyPin, "hostKeyPin"));
-  for (const name of ["timeout", "attemptTimeout", "commandTimeout"] as const) {
-    if (known(inputs[name])) collect(failures, () => parseLimit(inputs[name], name));
-  }
   if (
     inputs.triggers !== undefined &&
     !Array.isArray(inputs.triggers) &&

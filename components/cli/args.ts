@@ -222,7 +222,7 @@ Levels (--level), weakest first:
 Options:
 ${optionHelp()}
 
-Durations: 90s, 10m, 1m30s, 500ms, or a number of seconds.
+Durations: 90s, 10m, 1m30s, 500ms, 2d, or a number of seconds up to 3600.
 
 Exit codes: 0 ready; 1 not ready by the deadline (or cloud-init failed);
 2 bad usage or input; 3 host key mismatch; 130 interrupted.

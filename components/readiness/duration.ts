@@ -4,18 +4,54 @@
 import { InvalidOptionError } from "./errors";
 import { shown } from "./printable";
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 
 /**
- * Parses a duration into milliseconds. A string is a sequence of number+unit parts (`ms`, `s`, `m`, `h`:
+ * The most a bare number may say: one hour of seconds. A bare number was milliseconds in 0.1 and is seconds
+ * since 0.2, so an old `30000` (30 s) now reads as 8.3 hours and `5000` (5 s) as 83 minutes: numbers above an
+ * hour are refused, naming the change (every usual 0.1 value, 5000 and up, is caught), and a longer wait is
+ * written with its unit ("2h", "3d").
+ */
+export const MAX_BARE_SECONDS = 3600;
+
+/** `ms` in the largest unit that writes it whole ("30s", "500m", "250ms"). */
+function written(ms: number): string {
+  for (const unit of ["d", "h", "m", "s"])
+    if (ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
+  return `${ms}ms`;
+}
+
+/** A bare number (a number, or a number alone in text) as milliseconds, refused above MAX_BARE_SECONDS. */
+function bareSeconds(seconds: number, value: unknown, name: string): number {
+  if (seconds > MAX_BARE_SECONDS) {
+    throw new InvalidOptionError(
+      name,
+      `is ${typeof value === "string" ? `"${shown(value)}"` : value}: a bare number is seconds (since 0.2.0; it ` +
+        `was milliseconds in 0.1.0), and more than an hour (${MAX_BARE_SECONDS}) of them is refused as a likely ` +
+        `leftover of 0.1.0. For ${seconds} milliseconds write "${written(seconds)}"; for ${seconds} seconds, ` +
+        `give the unit: "${written(seconds * 1000)}"`,
+    );
+  }
+  return seconds * UNIT_MS.s;
+}
+
+/**
+ * Parses a duration into milliseconds. A string is a sequence of number+unit parts (`ms`, `s`, `m`, `h`, `d`:
  * "1m30s"), or a bare number of seconds. A number is seconds too: on every surface of this package (engine,
- * CLI, SshReadiness, VmWithReadySsh) `30` means 30 seconds. Throws a TypeError or RangeError naming `name`.
+ * CLI, SshReadiness, VmWithReadySsh) `30` means 30 seconds; a bare number above a day is refused (see
+ * MAX_BARE_SECONDS). Throws an InvalidOptionError naming `name`.
  */
 export function parseDuration(value: unknown, name: string): number {
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new InvalidOptionError(name, `must be a finite duration`);
     if (value < 0) throw new InvalidOptionError(name, `must not be negative, got ${value}`);
-    return value * UNIT_MS.s;
+    return bareSeconds(value, value, name);
   }
   if (typeof value !== "string") {
     throw new InvalidOptionError(
@@ -26,8 +62,8 @@ export function parseDuration(value: unknown, name: string): number {
   const text = value.trim();
   if (/^-/.test(text))
     throw new InvalidOptionError(name, `must not be negative, got "${shown(value)}"`);
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * UNIT_MS.s;
-  const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
+  if (/^\d+(\.\d+)?$/.test(text)) return bareSeconds(Number(text), value, name);
+  const part = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
   let total = 0;
   let matched = 0;
   let m: RegExpExecArray | null;
@@ -38,7 +74,7 @@ export function parseDuration(value: unknown, name: string): number {
   if (text === "" || matched !== text.length) {
     throw new InvalidOptionError(
       name,
-      `is not a duration: "${shown(value)}" (write e.g. "90s", "10m", "1m30s" or a number of seconds)`,
+      `is not a duration: "${shown(value)}" (write e.g. "90s", "10m", "1m30s", "2d" or a number of seconds)`,
     );
   }
   return total;

@@ -7,6 +7,6 @@ export type { AttemptEvent, CommandStartEvent, SshReadyResult } from "./events";
 export { SshNotReadyError, HostKeyMismatchError, InvalidOptionError } from "./errors";
 export type { SshNotReadyCode, LastFailure } from "./errors";
 export type { FailureClass, Phase } from "./classify";
-export type { ScheduleOptions } from "./schedule";
+export type { ScheduleInput, ScheduleOptions } from "./schedule";
 export { ProgressPrinter } from "./progress";
 export type { ProgressOptions } from "./progress";

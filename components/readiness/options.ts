@@ -2,7 +2,7 @@
 // Their validation is in resolve.ts.
 import type { LookupFunction } from "node:net";
 import type { AttemptEvent, CommandStartEvent } from "./events";
-import type { ScheduleOptions } from "./schedule";
+import type { ScheduleInput } from "./schedule";
 import { parseLimit } from "./duration";
 import { optionSpec } from "./spec";
 
@@ -72,8 +72,11 @@ export interface WaitForSshOptions {
   onAttempt?: (event: AttemptEvent) => void;
   /** Called when the readiness command starts on the server, which may then take minutes. */
   onCommandStart?: (event: CommandStartEvent) => void;
-  /** Retry pacing. Defaults to `DEFAULT_SCHEDULE` (fast 200 ms while refused, polite 1 s → 10 s otherwise). */
-  schedule?: Partial<ScheduleOptions>;
+  /**
+   * Retry pacing: `fastInterval` (200 ms while refused), `politeInterval` (1 s) growing to `maxInterval` (10 s)
+   * once sshd answers, as durations; `steadyAttempts`, `backoffFactor`, `jitter`.
+   */
+  schedule?: ScheduleInput;
   /** Name resolution, as `net.connect`'s `lookup`. Defaults to the system resolver (`dns.lookup`). */
   lookup?: LookupFunction;
 }

@@ -119,6 +119,69 @@ export const CHECKS: Partial<Record<OptionType, (value: unknown, name: string) =
   duration: parseLimit,
 };
 
+/** The schedule's pauses: durations, as every other time option, resolved into its `…Ms` fields. */
+const SCHEDULE_PAUSES = {
+  fastInterval: "fastIntervalMs",
+  politeInterval: "politeIntervalMs",
+  maxInterval: "maxIntervalMs",
+} as const;
+
+/** A number of `name` from `min` to `max` (an integer when asked). */
+function checkNumber(
+  value: unknown,
+  name: string,
+  min: number,
+  max: number,
+  integer = false,
+): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || (integer && !Number.isInteger(value)))
+    throw new InvalidOptionError(
+      name,
+      `must be ${integer ? "an integer" : "a number"} from ${min} to ${max}`,
+    );
+  if (value < min || value > max)
+    throw new InvalidOptionError(name, `must be from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
+/** The retry schedule: each key checked (the pauses bounded as every time limit), unknown keys refused. */
+export function resolveSchedule(input: unknown): ScheduleOptions {
+  const schedule = { ...DEFAULT_SCHEDULE };
+  if (input === undefined) return schedule;
+  if (typeof input !== "object" || input === null || Array.isArray(input))
+    throw new InvalidOptionError("schedule", "must be an object");
+  for (const [key, value] of Object.entries(input)) {
+    const name = `schedule.${key}`;
+    if (value === undefined) continue;
+    if (key in SCHEDULE_PAUSES) {
+      schedule[SCHEDULE_PAUSES[key as keyof typeof SCHEDULE_PAUSES]] = parseLimit(value, name);
+    } else if (key.endsWith("Ms") && key.slice(0, -2) in SCHEDULE_PAUSES) {
+      const now = key.slice(0, -2);
+      throw new InvalidOptionError(
+        name,
+        `is now [schedule.${now}], a duration like every other time option (seconds, or a string with a unit): ` +
+          `write ${now}: "${typeof value === "number" ? value : "…"}ms"`,
+      );
+    } else if (key === "steadyAttempts")
+      schedule.steadyAttempts = checkNumber(value, name, 0, 100, true);
+    else if (key === "backoffFactor") schedule.backoffFactor = checkNumber(value, name, 1, 10);
+    else if (key === "jitter") schedule.jitter = checkNumber(value, name, 0, 1);
+    else
+      throw new InvalidOptionError(
+        name,
+        `is not a schedule option: ${[...Object.keys(SCHEDULE_PAUSES), "steadyAttempts", "backoffFactor", "jitter"].join(", ")}`,
+      );
+  }
+  for (const pause of ["fastInterval", "politeInterval"] as const) {
+    if (schedule[SCHEDULE_PAUSES[pause]] > schedule.maxIntervalMs)
+      throw new InvalidOptionError(
+        `schedule.${pause}`,
+        "must not be longer than [schedule.maxInterval]",
+      );
+  }
+  return schedule;
+}
+
 export function positiveDuration(value: unknown, name: string, fallback: number): number {
   return value === undefined ? fallback : parseLimit(value, name);
 }
@@ -161,13 +224,7 @@ export function resolveOptions(options: WaitForSshOptions): ResolvedOptions {
       `is checked during login: use level "auth" or "command", not "${level}"`,
     );
   }
-  const schedule = { ...DEFAULT_SCHEDULE, ...(options.schedule ?? {}) };
-  for (const [name, value] of Object.entries(schedule)) {
-    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-      throw new InvalidOptionError(`schedule.${name}`, `must be a non-negative number`);
-    }
-  }
-  if (schedule.jitter > 1) throw new InvalidOptionError("schedule.jitter", "must be from 0 to 1");
+  const schedule = resolveSchedule(options.schedule);
   if (options.lookup !== undefined && typeof options.lookup !== "function") {
     throw new InvalidOptionError("lookup", "must be a function like dns.lookup");
   }

@@ -3,6 +3,26 @@
 // punish aggressive pollers.
 import { CLASS_INFO, phaseRank, type FailureClass, type Phase } from "./classify";
 
+/**
+ * Retry pacing as `waitForSsh` takes it: the pauses are durations like every other time option (seconds, or
+ * "200ms"). Each key is optional; unknown keys are refused.
+ */
+export interface ScheduleInput {
+  /** Pause after an attempt that cost the server nothing (refused, no answer). Defaults to "200ms". */
+  fastInterval?: number | string;
+  /** First pause after an attempt that reached sshd; also the least pause. Defaults to "1s". */
+  politeInterval?: number | string;
+  /** The longest pause. Defaults to "10s". */
+  maxInterval?: number | string;
+  /** Polite attempts at the least pause before the pause starts to grow: an integer, 0–100. Defaults to 5. */
+  steadyAttempts?: number;
+  /** Growth of the polite pause per failed attempt after the steady ones: 1–10. Defaults to 1.5. */
+  backoffFactor?: number;
+  /** Relative random spread of each pause, 0–1 (0.2 = ±20 %). Defaults to 0.2. */
+  jitter?: number;
+}
+
+/** The schedule resolved: pauses in milliseconds. */
 export interface ScheduleOptions {
   /** Pause after an attempt that cost the server nothing (refused, no answer). Defaults to 200 ms. */
   fastIntervalMs: number;

@@ -332,7 +332,7 @@ describe("validateVmArgs", () => {
     rejects(
       { readiness: { timeout: "soon" } },
       "InvalidOptionError",
-      '[readiness.timeout] is not a duration: "soon" (write e.g. "90s", "10m", "1m30s" or a number of seconds)',
+      '[readiness.timeout] is not a duration: "soon" (write e.g. "90s", "10m", "1m30s", "2d" or a number of seconds)',
     );
     rejects(
       { hostKey: "first-seen" } as never,

@@ -47,7 +47,7 @@ const BAD: [string, string[], string, NodeJS.ProcessEnv?][] = [
   [
     "unparsable duration",
     ["h", "--timeout", "soon"],
-    '--timeout is not a duration: "soon" (write e.g. "90s", "10m", "1m30s" or a number of seconds)',
+    '--timeout is not a duration: "soon" (write e.g. "90s", "10m", "1m30s", "2d" or a number of seconds)',
   ],
   [
     "negative duration, joined",

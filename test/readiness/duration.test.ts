@@ -44,7 +44,7 @@ describe("parseDuration", () => {
     for (const text of ["", "ten minutes", "10x", "5s garbage", "m"]) {
       assert.throws(() => parseDuration(text, "attemptTimeout"), {
         name: "InvalidOptionError",
-        message: `[attemptTimeout] is not a duration: "${text}" (write e.g. "90s", "10m", "1m30s" or a number of seconds)`,
+        message: `[attemptTimeout] is not a duration: "${text}" (write e.g. "90s", "10m", "1m30s", "2d" or a number of seconds)`,
       });
     }
     assert.throws(() => parseDuration({}, "timeout"), { name: "InvalidOptionError" });
@@ -94,12 +94,61 @@ describe("time limits on every surface", () => {
     }
   });
 
+  it("refuses a bare number above an hour, 0.1.0's milliseconds, saying what to write instead", async () => {
+    // 0.1.0's `timeout: 30000` (30 s) would be 8.3 hours now; `600000` (10 min) nearly 7 days.
+    const message =
+      "[timeout] is 30000: a bare number is seconds (since 0.2.0; it was milliseconds in 0.1.0), and more " +
+      "than an hour (3600) of them is refused as a likely leftover of 0.1.0. For 30000 milliseconds write " +
+      '"30s"; for 30000 seconds, give the unit: "500m"';
+    assert.throws(() => resolveOptions({ host: "h", timeout: 30000 }), {
+      name: "InvalidOptionError",
+      message,
+    });
+    assert.throws(() => resolveOptions({ host: "h", timeout: "600000" }), {
+      message:
+        /^\[timeout\] is "600000": a bare number is seconds .* write "10m"; for 600000 seconds, give the unit: "10000m"$/,
+    });
+    assert.equal(resolveOptions({ host: "h", timeout: 3600 }).timeoutMs, 3_600_000);
+    assert.throws(() => resolveOptions({ host: "h", timeout: 3601 }), /a bare number is seconds/);
+    assert.throws(() => resolveOptions({ host: "h", attemptTimeout: 5000 }), /write "5s"/);
+    // A longer wait, up to the cap, is written with its unit.
+    assert.equal(resolveOptions({ host: "h", timeout: "3d" }).timeoutMs, 3 * 86_400_000);
+    assert.equal(resolveOptions({ host: "h", timeout: "2d12h" }).timeoutMs, 60 * 3_600_000);
+    // Every surface: SshReadiness's check, the component's arguments, the CLI.
+    assert.deepEqual(checkInputs({ host: "h", timeout: 30000 }), [
+      { property: "timeout", reason: message },
+    ]);
+    assert.throws(
+      () =>
+        validateVmArgs("vm", {
+          location: "westeurope",
+          adminUsername: "azureuser",
+          readiness: { attemptTimeout: 15000 },
+        }),
+      {
+        name: "InvalidOptionError",
+        message: /^\[readiness\.attemptTimeout\] is 15000: .* write "15s"/,
+      },
+    );
+    const lines: string[] = [];
+    const code = await run(["127.0.0.1", "--timeout", "30000"], {
+      stdout: (t) => lines.push(t),
+      stderr: (t) => lines.push(t),
+      env: {},
+    });
+    assert.equal(code, 2);
+    assert.match(
+      lines[0],
+      /^ssh-ready: --timeout is "30000": a bare number is seconds .* write "30s"/,
+    );
+  });
+
   it("is the same rule for the library, the CLI, SshReadiness and VmWithReadySsh", async () => {
     assert.throws(() => resolveOptions({ host: "h", timeout: "700h" }), {
       message: '[timeout] must be at most 7 days (168h), got "700h"',
     });
-    assert.throws(() => resolveOptions({ host: "h", commandTimeout: 700 * 3600 }), {
-      message: "[commandTimeout] must be at most 7 days (168h), got 2520000 (seconds)",
+    assert.throws(() => resolveOptions({ host: "h", commandTimeout: "8d" }), {
+      message: '[commandTimeout] must be at most 7 days (168h), got "8d"',
     });
     const lines: string[] = [];
     const code = await run(["127.0.0.1", "--timeout", "700h", "--attempt-timeout", "600h"], {
@@ -120,7 +169,7 @@ describe("time limits on every surface", () => {
         validateVmArgs("vm", {
           location: "westeurope",
           adminUsername: "azureuser",
-          readiness: { commandTimeout: "30d" as string },
+          readiness: { commandTimeout: "30x" as string },
         }),
       { name: "InvalidOptionError", message: /^\[readiness\.commandTimeout\] is not a duration/ },
     );
@@ -129,9 +178,9 @@ describe("time limits on every surface", () => {
         validateVmArgs("vm", {
           location: "westeurope",
           adminUsername: "azureuser",
-          readiness: { commandTimeout: 8 * 24 * 3600 },
+          readiness: { commandTimeout: "8d" },
         }),
-      { message: "[readiness.commandTimeout] must be at most 7 days (168h), got 691200 (seconds)" },
+      { message: '[readiness.commandTimeout] must be at most 7 days (168h), got "8d"' },
     );
   });
 });

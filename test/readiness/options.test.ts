@@ -37,6 +37,53 @@ describe("input validation", () => {
     assert.deepEqual(lookups, [], "no name lookup before the input is valid");
   }
 
+  it("takes the schedule's pauses as durations, bounded, and refuses unknown or 0.1-style keys", async () => {
+    const resolved = resolveOptions({
+      host: "h",
+      schedule: { fastInterval: "500ms", politeInterval: 2, maxInterval: "1m", jitter: 0 },
+    }).schedule;
+    assert.deepEqual(
+      [resolved.fastIntervalMs, resolved.politeIntervalMs, resolved.maxIntervalMs, resolved.jitter],
+      [500, 2000, 60_000, 0],
+    );
+    // The pause that overflowed Node's timer (1e10 ms fired after 1 ms: five key offers in 277 ms).
+    await rejects(
+      { schedule: { politeInterval: "1e10ms" } },
+      "InvalidOptionError",
+      '[schedule.politeInterval] is not a duration: "1e10ms" (write e.g. "90s", "10m", "1m30s", "2d" or a number of seconds)',
+    );
+    await rejects(
+      { schedule: { maxInterval: "30d" } },
+      "InvalidOptionError",
+      '[schedule.maxInterval] must be at most 7 days (168h), got "30d"',
+    );
+    await rejects(
+      { schedule: { politeIntervalMs: 1e10 } as never },
+      "InvalidOptionError",
+      '[schedule.politeIntervalMs] is now [schedule.politeInterval], a duration like every other time option (seconds, or a string with a unit): write politeInterval: "10000000000ms"',
+    );
+    await rejects(
+      { schedule: { politeIntreval: "2s" } as never },
+      "InvalidOptionError",
+      "[schedule.politeIntreval] is not a schedule option: fastInterval, politeInterval, maxInterval, steadyAttempts, backoffFactor, jitter",
+    );
+    await rejects(
+      { schedule: { jitter: 2 } },
+      "InvalidOptionError",
+      "[schedule.jitter] must be from 0 to 1, got 2",
+    );
+    await rejects(
+      { schedule: { steadyAttempts: 1.5 } },
+      "InvalidOptionError",
+      "[schedule.steadyAttempts] must be an integer from 0 to 100",
+    );
+    await rejects(
+      { schedule: { politeInterval: "20s" } },
+      "InvalidOptionError",
+      "[schedule.politeInterval] must not be longer than [schedule.maxInterval]",
+    );
+  });
+
   it("rejects an empty or malformed host", async () => {
     await rejects({ host: "" }, "InvalidOptionError", "[host] must be a host name or IP address");
     await rejects(
@@ -146,7 +193,7 @@ describe("input validation", () => {
     await rejects(
       { timeout: "soon" },
       "InvalidOptionError",
-      '[timeout] is not a duration: "soon" (write e.g. "90s", "10m", "1m30s" or a number of seconds)',
+      '[timeout] is not a duration: "soon" (write e.g. "90s", "10m", "1m30s", "2d" or a number of seconds)',
     );
   });
 

@@ -174,7 +174,7 @@ describe("SshReadiness", () => {
           {
             property: "timeout",
             reason:
-              '[timeout] is not a duration: "soon" (write e.g. "90s", "10m", "1m30s" or a number of seconds)',
+              '[timeout] is not a duration: "soon" (write e.g. "90s", "10m", "1m30s", "2d" or a number of seconds)',
           },
         ]);
       });

@@ -137,6 +137,9 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
     return { ...outcome, hostKey: confirm.hostKey, hostKeysSeen };
   } catch (caught) {
     if (ctx.signal?.aborted && caught === ctx.signal.reason) throw caught;
+    // A mistake in code (ours, a hook's, Node's arguments) is no network fault: retried, it would end only at
+    // the deadline, as "connection reset". It ends the wait, as itself.
+    if (isCodeMistake(caught)) throw caught;
     // Anything else that ends an attempt is a failed attempt, never the end of the wait: ssh2 throws
     // "Not connected" at once when the server has just closed the connection.
     const error = caught instanceof AttemptFailure ? caught : unexpected(caught, state);
@@ -192,6 +195,24 @@ async function forwardThroughJump(
       "jump",
     );
   }
+}
+
+/**
+ * A TypeError, RangeError, ReferenceError or SyntaxError thrown outside ssh2: a mistake in code, not something
+ * the server did. ssh2's own (a hostile server can make its parser read a missing field) stay failed attempts.
+ */
+export function isCodeMistake(caught: unknown): boolean {
+  if (
+    !(
+      caught instanceof TypeError ||
+      caught instanceof RangeError ||
+      caught instanceof ReferenceError ||
+      caught instanceof SyntaxError
+    )
+  )
+    return false;
+  const frame = (caught.stack ?? "").split("\n").find((line) => line.trimStart().startsWith("at "));
+  return !frame || !/[\\/]node_modules[\\/]ssh2[\\/]/.test(frame);
 }
 
 /** An error no step classified: the connection ended under us. */

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { runAttempt, type AttemptOutcome } from "../../components/readiness/attempt";
+import { isCodeMistake, runAttempt, type AttemptOutcome } from "../../components/readiness/attempt";
 import { fingerprintOf } from "../../components/readiness/host-key";
 import type { WaitForSshOptions } from "../../components/readiness/options";
 import { resolveOptions } from "../../components/readiness/resolve";
@@ -227,6 +227,34 @@ describe("one attempt, classified", () => {
       assert.equal(outcome.reached, "auth");
       assert.equal(ssh.commands.at(-1), "true");
       await allClosed(ssh);
+    });
+
+    it("a mistake in code is no network fault: a hook's TypeError ends the attempt as itself, sockets closed", async () => {
+      script = () => ({ code: 0 });
+      const bug = new TypeError("Cannot read properties of undefined (reading 'elapsedMs')");
+      const opts = resolveOptions({
+        host: "127.0.0.1",
+        port: ssh.port,
+        ...login,
+        level: "command",
+      });
+      await assert.rejects(
+        runAttempt(opts, {
+          remainingMs: 10_000,
+          now: () => performance.now(),
+          onCommandStart: () => {
+            throw bug;
+          },
+        }),
+        (error) => error === bug,
+      );
+      await allClosed(ssh);
+      // ssh2's own TypeErrors are the server's doing (a hostile server can make its parser read a missing field).
+      const fromSsh2 = new TypeError("Cannot read properties of undefined (reading 'parse')");
+      fromSsh2.stack = `TypeError: ${fromSsh2.message}\n    at parseKEXInit (/app/node_modules/ssh2/lib/protocol/kex.js:10:5)`;
+      assert.equal(isCodeMistake(fromSsh2), false);
+      assert.equal(isCodeMistake(bug), true);
+      assert.equal(isCodeMistake(new Error("Not connected")), false);
     });
 
     it("command-failed: a custom command's exit code and output tail are kept, and it is retried", async () => {

@@ -13,6 +13,7 @@ import { connectionsDuring } from "../support/bad-servers";
 import { OpenSshServer, freePort } from "../../tools/simulator/openssh";
 import { opensshSkipReason } from "../support/openssh";
 import { installMocks, isSecret, value, type Registered } from "../support/pulumi-mocks";
+import { untilTrue } from "../support/until";
 
 // The provider host loads `__provider` with this package: so do we.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -136,14 +137,22 @@ describe("SshReadiness", () => {
           timeout: 30,
           triggers: ["vm-id-1"],
         };
-        // Shared setup: one create against an sshd that starts a second late; the tests below read it.
+        // Shared setup: one create against an sshd that starts once the wait has been refused; the tests below
+        // read it.
         console.log = (line: string) => printed.push(line);
-        const late = setTimeout(() => void sshd.start(), 1000);
+        const late = untilTrue(
+          () => printed.some((line) => / attempt 1: connection refused/.test(line)),
+          30_000,
+          "the first refused attempt",
+        )
+          .then(() => sshd.start())
+          // Should the plugin never be refused, sshd never starts, and create's own error says so.
+          .catch(() => undefined);
         try {
           created = await create(inputs);
+          await late;
         } finally {
           console.log = realLog;
-          clearTimeout(late);
         }
       });
       after(() => sshd.dispose());
@@ -190,7 +199,7 @@ describe("SshReadiness", () => {
         // The detail in brackets comes from the engine's Error subclass, which the serializer rewrites: keep it.
         assert.match(
           printed[1],
-          /^\[builder-ready\] \+0\.0s attempt 1: connection refused — sshd not listening yet \(connect ECONNREFUSED /,
+          /^\[builder-ready\] \+\d+\.\ds attempt 1: connection refused — sshd not listening yet \(connect ECONNREFUSED /,
         );
         assert.match(printed.at(-1)!, /^\[builder-ready\] ready at level auth after \d/);
         assertNoSecret(JSON.stringify(outs), "the outputs");

@@ -202,14 +202,12 @@ async function forwardThroughJump(
  * the server did. ssh2's own (a hostile server can make its parser read a missing field) stay failed attempts.
  */
 export function isCodeMistake(caught: unknown): boolean {
-  if (
-    !(
-      caught instanceof TypeError ||
-      caught instanceof RangeError ||
-      caught instanceof ReferenceError ||
-      caught instanceof SyntaxError
-    )
-  )
+  if (!(
+    caught instanceof TypeError ||
+    caught instanceof RangeError ||
+    caught instanceof ReferenceError ||
+    caught instanceof SyntaxError
+  ))
     return false;
   const frame = (caught.stack ?? "").split("\n").find((line) => line.trimStart().startsWith("at "));
   return !frame || !/[\\/]node_modules[\\/]ssh2[\\/]/.test(frame);

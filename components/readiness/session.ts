@@ -24,6 +24,8 @@ export class ConnectionState {
   hostKeyRejected = false;
   /** Times the key was offered on this connection (each one the server refuses counts toward MaxAuthTries). */
   keyOffers = 0;
+  /** Times the server refused the key on this connection. */
+  keyRefusals = 0;
   /** The server ended the connection for too many authentication failures (sshd's MaxAuthTries). */
   authLimitHit = false;
 
@@ -199,6 +201,8 @@ export async function login(
   // The key parsed up front is the one method; after a refusal it is offered again on this connection, a
   // bounded number of times, unless the server no longer takes public keys.
   const authHandler: AuthHandlerMiddleware = (authsLeft, _partialSuccess, next) => {
+    // ssh2 asks again after each refusal, with the methods the server still takes (null the first time).
+    if (Array.isArray(authsLeft) && state.keyOffers > 0) state.keyRefusals += 1;
     const refused = Array.isArray(authsLeft) && !authsLeft.includes("publickey");
     if (state.keyOffers >= offers.max || refused) return next(false as never);
     state.keyOffers += 1;
@@ -240,12 +244,20 @@ export async function login(
     signal,
     loginMs,
     () =>
-      state.fail(
-        "handshake",
-        state.reached === "auth"
-          ? `no answer to authentication within ${formatDuration(loginMs)}`
-          : `key exchange did not finish within ${formatDuration(loginMs)}`,
-      ),
+      // The server refused the key and the limit ended the offers that followed: that is a refused key,
+      // whatever the limit; only a server silent to the key, or a key exchange that stalls, is a handshake one.
+      state.keyRefusals > 0
+        ? state.fail(
+            "auth-rejected",
+            `the server rejected the key (offered ${state.keyOffers} time${state.keyOffers === 1 ? "" : "s"} ` +
+              `on one connection; the attempt limit of ${formatDuration(loginMs)} ended the offers)`,
+          )
+        : state.fail(
+            "handshake",
+            state.reached === "auth"
+              ? `no answer to authentication within ${formatDuration(loginMs)}`
+              : `key exchange did not finish within ${formatDuration(loginMs)}`,
+          ),
     (resolve, reject) => {
       failStep = reject;
       if (pendingFailure) return reject(pendingFailure);

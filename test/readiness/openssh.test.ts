@@ -261,6 +261,26 @@ describe("against OpenSSH sshd", { skip }, () => {
         ),
       );
     });
+
+    it("names a rejected key as such when the attempt limit ends the re-offers, not as a handshake failure", async () => {
+      const other = ed25519();
+      const events: AttemptEvent[] = [];
+      const error = await waitForSsh({
+        ...target(),
+        privateKey: other.private,
+        level: "auth",
+        attemptTimeout: "1s",
+        timeout: "4s",
+        onAttempt: (e) => events.push(e),
+      }).catch((e: unknown) => e);
+      assert.ok(error instanceof SshNotReadyError);
+      assert.deepEqual(Object.keys(error.counts), ["auth-rejected"], error.message);
+      assert.ok(events.every((e) => e.outcome === "auth-rejected" || e.cutByDeadline));
+      assert.match(
+        error.message,
+        /never accepted the key for user "[^"]+": \d+ × key not accepted over 4\.0s .+ Last error: the server rejected the key \(offered \d+ times? on one connection; the attempt limit of 1\.0s ended the offers\)$/,
+      );
+    });
   });
 
   it("answers sshd's messages after login with no-more-sessions only after its session request, at most 3", async () => {

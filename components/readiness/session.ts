@@ -303,7 +303,7 @@ function classifyClientError(
       state.authLimitHit = true;
       return state.fail(
         "auth-rejected",
-        `the server ended the connection after ${state.keyOffers} refusals of the key (its MaxAuthTries)`,
+        `the server ended the connection after ${state.keyOffers} refusal${state.keyOffers === 1 ? "" : "s"} of the key (its MaxAuthTries)`,
       );
     }
     return state.reached === "auth"

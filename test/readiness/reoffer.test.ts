@@ -105,6 +105,29 @@ describe("re-offering the key on an open connection, against OpenSSH", { skip },
   });
 });
 
+describe("MaxAuthTries 1, against OpenSSH", { skip }, () => {
+  // sshd logs "maximum authentication attempts exceeded" for every connection whose one try fails: with
+  // MaxAuthTries 1 that line per refused connection is the floor, and the key is offered once per connection.
+  it("offers the key once per connection, one refusal and one sshd line each, and gets ready", async () => {
+    const sshd = new OpenSshServer({ config: ["MaxAuthTries 1"] });
+    after(() => sshd.dispose());
+    await sshd.start();
+    const { events, waiting } = wait(sshd, sshd.user);
+    while (count(sshd, CONNECTIONS) < 3) await new Promise((r) => setTimeout(r, 10));
+    sshd.authorize(key.public);
+    await waiting;
+    const refused = events.filter((e) => e.outcome === "auth-rejected");
+    assert.ok(refused.length >= 2);
+    for (const event of refused)
+      assert.equal(
+        event.detail,
+        "the server ended the connection after 1 refusal of the key (its MaxAuthTries)",
+      );
+    assert.equal(count(sshd, /^Failed publickey for /), refused.length, "one offer a connection");
+    assert.equal(count(sshd, AUTH_LIMIT), refused.length);
+  });
+});
+
 describe("re-offering the key, counted by an ssh2 server", () => {
   it(`offers at most ${KEY_OFFERS} times a connection, then reconnects, until accepted`, async () => {
     const server = await acceptingServer({ refuse: (n) => n <= KEY_OFFERS + 2 });

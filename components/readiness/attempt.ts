@@ -13,6 +13,7 @@ import {
   login,
   readBanner,
   runCommand,
+  ssh2Detail,
 } from "./session";
 import { printable } from "./printable";
 import { AttemptFailure, Resources, type Mismatch } from "./step";
@@ -215,7 +216,7 @@ export function isCodeMistake(caught: unknown): boolean {
 
 /** An error no step classified: the connection ended under us. */
 function unexpected(caught: unknown, state: ConnectionState): AttemptFailure {
-  const message = printable(String((caught as Error)?.message ?? caught));
+  const message = caught instanceof Error ? ssh2Detail(caught) : printable(String(caught));
   return state.fail("reset", `the connection ended during ${state.reached} (${message})`);
 }
 

@@ -83,7 +83,7 @@ export const CLASS_INFO: Record<FailureClass, ClassInfo> = {
   handshake: {
     label: "handshake failed",
     meaning: "key exchange did not complete",
-    hint: "the SSH key exchange failed: the server and client share no algorithm, or the server closed during key exchange",
+    hint: "the SSH key exchange failed: the server and client share no algorithm, the server sent a malformed or out-of-order message, or it closed during key exchange",
     costsServer: true,
   },
   "auth-rejected": {

@@ -110,6 +110,37 @@ function bannerTimeout(state: ConnectionState, ms: number): () => AttemptFailure
       : state.fail("no-banner", `connected, but no SSH banner within ${formatDuration(ms)}`);
 }
 
+/** An SSH-2 identification's protocol version, whatever its software and comment say. */
+const SSH2_VERSION = /^SSH-(2\.0|1\.99)-\S/;
+
+/**
+ * The failure of an identification line that is not SSH 2's (SSH-1, a bare `SSH-`), or undefined. `strict`
+ * checks the whole line (level banner); a login checks only the version, as ssh2 does, so a server whose
+ * comment holds odd characters still logs in.
+ */
+function identFailure(state: ConnectionState, strict: boolean): AttemptFailure | undefined {
+  const banner = state.banner ?? "";
+  if ((strict ? SSH2_IDENT : SSH2_VERSION).test(banner)) return undefined;
+  state.sawOther = true;
+  return state.fail(
+    "not-ssh",
+    /^SSH-1\.\d+-/.test(banner)
+      ? `the server speaks SSH 1 ("${shown(banner)}"), not SSH 2`
+      : `the server's identification "${shown(banner)}" is not SSH 2's "SSH-2.0-software"`,
+  );
+}
+
+/**
+ * What ssh2 says of a server's message it could not read. Its own parser can fail on a hostile server with a
+ * JavaScript error ("Cannot read properties of undefined (reading 'parse')" for a key exchange packet before
+ * KEXINIT): that text says nothing to a user, so it is named for what the server did.
+ */
+export function ssh2Detail(err: Error): string {
+  return err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError
+    ? "the server sent an SSH message out of order or malformed (the client could not read it)"
+    : printable(err.message);
+}
+
 /** Level `banner`: sends our identification (so protocols that wait for the client speak) and reads the server's. */
 export function readBanner(
   stream: Duplex,
@@ -122,17 +153,9 @@ export function readBanner(
       stream,
       state,
       () => {
-        const banner = state.banner ?? "";
-        if (SSH2_IDENT.test(banner)) return resolve(banner);
-        state.sawOther = true;
-        reject(
-          state.fail(
-            "not-ssh",
-            /^SSH-1\.\d+-/.test(banner)
-              ? `the server speaks SSH 1 ("${shown(banner)}"), not SSH 2`
-              : `the server's identification "${shown(banner)}" is not SSH 2's "SSH-2.0-software"`,
-          ),
-        );
+        const failure = identFailure(state, true);
+        if (failure) reject(failure);
+        else resolve(state.banner ?? "");
       },
       reject,
     );
@@ -211,7 +234,17 @@ export async function login(
     resources.add(() => clearTimeout(timer));
   };
   let identSeen: () => void = () => undefined;
-  tapIdent(stream, state, () => identSeen(), fail);
+  // Not SSH 2 (SSH-1, a bare `SSH-`): the same failure as at level banner, at once, before ssh2 reads it.
+  tapIdent(
+    stream,
+    state,
+    () => {
+      const failure = identFailure(state, false);
+      if (failure) fail(failure);
+      else identSeen();
+    },
+    fail,
+  );
   client.connect({
     sock: stream,
     username: credentials.username,
@@ -292,10 +325,10 @@ function classifyClientError(
     }
     case "protocol":
       if (!state.banner)
-        return state.sawOther ? state.fail("not-ssh", err.message) : state.closed();
-      return state.fail("handshake", err.message);
+        return state.sawOther ? state.fail("not-ssh", ssh2Detail(err)) : state.closed();
+      return state.fail("handshake", ssh2Detail(err));
     case "handshake":
-      return state.fail("handshake", err.message);
+      return state.fail("handshake", ssh2Detail(err));
   }
   if (typeof err.code === "number") {
     // The server sent DISCONNECT.
@@ -310,7 +343,7 @@ function classifyClientError(
       ? state.fail("auth-rejected", `the server disconnected during authentication: ${err.message}`)
       : state.fail("handshake", `the server disconnected: ${err.message}`);
   }
-  return state.fail("handshake", err.message);
+  return state.fail("handshake", ssh2Detail(err));
 }
 
 /**

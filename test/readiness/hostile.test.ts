@@ -235,6 +235,53 @@ describe("servers that do not speak SSH 2", () => {
   }
 });
 
+describe("server identification at the login levels", () => {
+  for (const [what, text, outcome, detail] of [
+    [
+      "a bare SSH- line",
+      "SSH-\r\n",
+      "not-ssh",
+      /^the server's identification "SSH-" is not SSH 2's/,
+    ],
+    [
+      "an SSH-1.5 server",
+      "SSH-1.5-OldServer\r\n",
+      "not-ssh",
+      /speaks SSH 1 \("SSH-1\.5-OldServer"\)/,
+    ],
+    [
+      // ssh2's parser fails on this with "Cannot read properties of undefined (reading 'parse')".
+      "a key exchange packet before KEXINIT",
+      `SSH-2.0-Odd\r\n\x00\x00\x00\x0c\x0a\x1e${"\x00".repeat(10)}`,
+      "handshake",
+      /^the server sent an SSH message out of order or malformed \(the client could not read it\)$/,
+    ],
+  ] as const) {
+    it(`names ${what} held open at level auth as it is, at once, as at level banner`, async () => {
+      const server = await rawServer((socket) => socket.write(text, "latin1"));
+      try {
+        // The attempt limit is far beyond the deadline: an attempt that waited for it would be cut by it.
+        const { events } = await failingWait({
+          host: "127.0.0.1",
+          port: server.port,
+          username: "u",
+          privateKey: user.private,
+          level: "auth",
+          timeout: "2500ms",
+          attemptTimeout: "1h",
+        });
+        assert.ok(events.length >= 2, JSON.stringify(events.map((e) => e.detail)));
+        for (const event of events.filter((e) => !e.cutByDeadline)) {
+          assert.equal(event.outcome, outcome);
+          assert.match(event.detail, detail);
+        }
+      } finally {
+        await server.close();
+      }
+    });
+  }
+});
+
 describe("a server that streams bytes without a line break", () => {
   it("is not-ssh after 8 KiB, and the waiting process stays small", () => {
     // In a child process, so its peak RSS (VmHWM) measures the wait alone.

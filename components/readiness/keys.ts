@@ -1,7 +1,7 @@
 // Reads the user's private key once, up front, so a bad key is a clear input error before any traffic,
 // and the attempts reuse the parsed key instead of the text (and never echo it).
 import { InvalidOptionError } from "./errors";
-import { createPublicKey } from "node:crypto";
+import { createHash, createPublicKey } from "node:crypto";
 import { inspect } from "node:util";
 import { utils, type ParsedKey } from "ssh2";
 import { fingerprintOf } from "./host-key";
@@ -88,6 +88,14 @@ export function parsePrivateKey(key: unknown, passphrase: unknown, prefix = ""):
   if (encrypted && !passphrase) {
     throw new InvalidOptionError(keyName, `is encrypted: give its passphrase in [${passName}]`);
   }
+  const cache = parsedKeys();
+  const id = createHash("sha256")
+    .update(text)
+    .update("\0")
+    .update(encrypted ? String(passphrase) : "")
+    .digest("hex");
+  const known = cache.get(id);
+  if (known) return known;
   const rounds = encrypted ? kdfRounds(text) : undefined;
   if (rounds !== undefined && rounds > MAX_KDF_ROUNDS) {
     throw new InvalidOptionError(
@@ -120,7 +128,24 @@ export function parsePrivateKey(key: unknown, passphrase: unknown, prefix = ""):
       );
     }
   }
-  return unprintable(first);
+  cache.set(id, unprintable(first));
+  // A few keys at most are in use at once (the target's, a jump host's); the oldest goes first.
+  if (cache.size > PARSED_KEYS_KEPT) cache.delete(cache.keys().next().value!);
+  return first;
+}
+
+const PARSED_KEYS_KEPT = 8;
+
+/**
+ * The keys this process has parsed, by a hash of their text and passphrase: decrypting an encrypted key costs
+ * its bcrypt rounds (seconds at 256), and one operation checks a key on several paths (SshReadiness's check,
+ * the engine's options, a jump host sharing it). Each is decrypted once. Kept on `globalThis`, not in a module
+ * variable, so that Pulumi's serialized provider code captures no state.
+ */
+function parsedKeys(): Map<string, ParsedKey> {
+  const slot = Symbol.for("vm-with-ready-ssh.parsedKeys");
+  const holder = globalThis as unknown as Record<symbol, Map<string, ParsedKey> | undefined>;
+  return (holder[slot] ??= new Map());
 }
 
 /**

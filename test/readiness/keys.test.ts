@@ -7,6 +7,9 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { run } from "../../components/cli/ssh-ready";
 import { kdfRounds, MAX_KDF_ROUNDS, parsePrivateKey } from "../../components/readiness/keys";
+import { utils } from "ssh2";
+import { resolveOptions } from "../../components/readiness/resolve";
+import { checkAndRecord, toWaitOptions } from "../../components/ssh-readiness/inputs";
 import { ed25519, sshKeygen } from "../support/keys";
 
 /**
@@ -40,6 +43,37 @@ async function sshReady(argv: string[]): Promise<{ code: number; out: string }> 
 }
 
 describe("private keys", () => {
+  it("decrypts an encrypted key once for every path of one operation, and a wrong passphrase every time", () => {
+    const key = sshKeygen("ed25519", { passphrase: "right", rounds: 32 });
+    const decrypts = () => calls.filter((c) => c[0] === key.private && c[1] !== undefined).length;
+    const calls: unknown[][] = [];
+    const original = utils.parseKey;
+    utils.parseKey = ((...args: Parameters<typeof original>) => {
+      calls.push(args);
+      return original(...args);
+    }) as typeof original;
+    try {
+      const inputs = {
+        host: "10.0.0.4",
+        username: "u",
+        privateKey: key.private,
+        passphrase: "right",
+        // The jump host shares the key: another path to the same decryption.
+        jumpHost: { host: "bastion", username: "ops" },
+      };
+      // SshReadiness's check (the key alone, then with every rule), then create's engine options.
+      assert.deepEqual(checkAndRecord(inputs).failures, []);
+      resolveOptions(toWaitOptions(inputs));
+      assert.equal(decrypts(), 1);
+      // A wrong passphrase is never remembered: each check tries it, and fails.
+      for (let i = 0; i < 2; i++)
+        assert.throws(() => parsePrivateKey(key.private, "wrong"), /does not decrypt/);
+      assert.equal(decrypts(), 3);
+    } finally {
+      utils.parseKey = original;
+    }
+  });
+
   it("refuses more than 64 KiB before parsing, without echoing it", () => {
     const huge = `-----BEGIN OPENSSH PRIVATE KEY-----\n${"QUFB".repeat(20_000)}\n-----END OPENSSH PRIVATE KEY-----\n`;
     assert.throws(() => parsePrivateKey(huge, undefined), {

@@ -10,6 +10,7 @@ import {
   type SshReadyResult,
 } from "../readiness";
 import { jsonSafe, printableLines } from "../readiness/printable";
+import { resolveOptions } from "../readiness/resolve";
 import { HELP, nameFlags, parseCommandLine, UsageError, type FlagNames } from "./args";
 
 export const EXIT = {
@@ -26,6 +27,11 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Aborting it interrupts the wait (SIGINT/SIGTERM in the real command). */
   signal?: AbortSignal;
+  /**
+   * Called once the options are checked and the keys decrypted, before the wait: the real command takes over
+   * SIGINT/SIGTERM only then, so that Ctrl-C during a long key decryption ends it at once (by the signal).
+   */
+  prepared?: () => void;
   version?: string;
 }
 
@@ -49,6 +55,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`${io.version ?? "unknown"}\n`);
       return EXIT.ready;
     }
+    // Every option checked and every key decrypted now (the engine keeps the parsed keys), while Ctrl-C still
+    // ends the process at once: decryption blocks the event loop, so no handler could answer it meanwhile.
+    resolveOptions(request.options);
+    io.prepared?.();
     const progress = new ProgressPrinter((line) => io.stderr(`${line}\n`));
     const controller = new AbortController();
     io.signal?.addEventListener("abort", () => controller.abort(new Interrupted("interrupted")), {
@@ -115,8 +125,6 @@ function formatResult(r: SshReadyResult): string {
 export function main(): void {
   const controller = new AbortController();
   const interrupt = () => controller.abort();
-  process.once("SIGINT", interrupt);
-  process.once("SIGTERM", interrupt);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { version } = require("../../../package.json") as { version: string };
   run(process.argv.slice(2), {
@@ -124,6 +132,10 @@ export function main(): void {
     stderr: (text) => process.stderr.write(text),
     env: process.env,
     signal: controller.signal,
+    prepared: () => {
+      process.once("SIGINT", interrupt);
+      process.once("SIGTERM", interrupt);
+    },
     version,
   }).then(
     (code) => {

@@ -1,13 +1,15 @@
 // The ssh-ready command as a user runs it: a real process, real servers, exit codes, stdout and stderr.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { acceptingServer, stallingServer, type InProcessSsh } from "../support/bad-servers";
 import { BootSimulator } from "../../tools/simulator/boot-simulator";
-import { ed25519 } from "../support/keys";
+import { ed25519, sshKeygen } from "../support/keys";
+import { untilTrue } from "../support/until";
 import { noSecretIn } from "../support/secrets";
 import { freePort } from "../../tools/simulator/openssh";
 import { opensshSkipReason } from "../support/openssh";
@@ -276,6 +278,36 @@ describe("ssh-ready", () => {
       } finally {
         await server.close();
       }
+    }
+  });
+
+  it("ends at once on Ctrl-C while it decrypts a key of 256 bcrypt rounds: by the signal, before any connection", async () => {
+    const slow = keyFile("slow", sshKeygen("ed25519", { passphrase: "pw", rounds: 256 }).private);
+    const server = await stallingServer();
+    try {
+      const child = spawn(
+        process.execPath,
+        [bin, "127.0.0.1", "-p", String(server.port), "-l", "u", "-i", slow],
+        { env: { ...process.env, SSH_READY_PASSPHRASE: "pw" }, stdio: "ignore" },
+      );
+      const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+      // Decrypting: the process has used more CPU than starting Node takes (decrypting takes seconds of it).
+      const cpuSeconds = () => {
+        const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+      };
+      await untilTrue(
+        () => child.exitCode === null && cpuSeconds() > 0.8,
+        60_000,
+        "the decryption",
+      );
+      child.kill("SIGINT");
+      const [code, signal] = await exited;
+      // Ended by the signal itself (the shell's 130), not by a handler that ran only after the decryption.
+      assert.deepEqual([code, signal], [null, "SIGINT"]);
+      assert.equal(server.connections(), 0, "no connection before the key was read");
+    } finally {
+      await server.close();
     }
   });
 

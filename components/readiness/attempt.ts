@@ -3,6 +3,7 @@
 import type { FailureClass, Phase } from "./classify";
 import type { JumpSession } from "./connect";
 import { connectDirect } from "./connect";
+import type { Deadline, Limit } from "./deadline";
 import type { HostKeyInfo } from "./host-key";
 import { NO_CLOUD_INIT_MARKER } from "./options";
 import type { ResolvedOptions } from "./resolve";
@@ -48,10 +49,8 @@ export interface AttemptOutcome {
 
 export interface AttemptContext {
   signal?: AbortSignal;
-  /** The wait's clock, milliseconds on a monotonic scale: the one time source of the loop and its attempts. */
-  now: () => number;
-  /** Time left until the overall deadline; no phase waits longer. */
-  remainingMs: number;
+  /** The wait's one deadline, on its clock: every phase asks it for its limit. */
+  deadline: Deadline;
   jump?: JumpSession;
   /** Host key algorithms to offer; undefined for ssh2's defaults. */
   hostKeyAlgorithms?: string[];
@@ -63,9 +62,6 @@ export interface AttemptContext {
   loginOnly?: boolean;
 }
 
-/** A time limit that ends this close to the overall deadline was set by the deadline, not by attemptTimeout. */
-const DEADLINE_SLACK_MS = 10;
-
 export type AttemptFunction = (
   opts: ResolvedOptions,
   ctx: AttemptContext,
@@ -75,16 +71,15 @@ export type AttemptFunction = (
 export const runAttempt: AttemptFunction = async (opts, ctx) => {
   const resources = new Resources();
   const state = new ConnectionState("target");
-  const until = ctx.now() + ctx.remainingMs;
-  const phaseMs = () => Math.max(1, Math.min(opts.attemptTimeoutMs, until - ctx.now()));
+  const phase = () => ctx.deadline.limit(opts.attemptTimeoutMs);
   try {
     const stream = ctx.jump
-      ? await forwardThroughJump(ctx.jump, opts, phaseMs, ctx.signal)
-      : await connectDirect(opts.host, opts.port, opts.lookup, phaseMs(), ctx.signal, resources);
+      ? await forwardThroughJump(ctx.jump, opts, phase, ctx.signal)
+      : await connectDirect(opts.host, opts.port, opts.lookup, phase(), ctx.signal, resources);
     resources.add(() => stream.destroy());
     if (opts.level === "tcp") return success("connect", "the port accepts connections", state);
     if (opts.level === "banner") {
-      await readBanner(stream, state, phaseMs(), ctx.signal);
+      await readBanner(stream, state, phase(), ctx.signal);
       return success("banner", "sshd sent its banner", state);
     }
     const client = await login(
@@ -98,19 +93,26 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
         offers: ctx.keyOffers,
       },
       state,
-      phaseMs,
+      phase,
       ctx.signal,
       resources,
     );
     if (ctx.loginOnly) return success("auth", "the key is accepted", state);
     // `true` ends at once; the readiness command may run for minutes, and must not outlive the wait.
     const command = opts.level === "auth" ? "true" : boundToSession(opts.command);
-    const commandMs =
-      opts.level === "auth"
-        ? phaseMs()
-        : Math.max(1, Math.min(opts.commandTimeoutMs, until - ctx.now()));
+    const commandLimit = ctx.deadline.limit(
+      opts.level === "auth" ? opts.attemptTimeoutMs : opts.commandTimeoutMs,
+    );
     if (opts.level === "command") ctx.onCommandStart?.();
-    const run = await runCommand(client, stream, command, state, commandMs, ctx.signal, resources);
+    const run = await runCommand(
+      client,
+      stream,
+      command,
+      state,
+      commandLimit,
+      ctx.signal,
+      resources,
+    );
     const outcome = judgeCommand(opts, state, run.exitCode, run.output);
     if (!outcome.ok || opts.level !== "command" || doneWhenAsked(opts, run.output)) return outcome;
     // The command may have run for minutes on a connection opened before sshd was restarted (a restart keeps
@@ -121,7 +123,6 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
       { ...opts, level: "auth" },
       {
         ...ctx,
-        remainingMs: until - ctx.now(),
         onCommandStart: undefined,
         keyOffers: undefined,
         loginOnly: true,
@@ -151,7 +152,7 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
       failure: error.failure,
       detail: error.message,
       fatal: error.fatal,
-      cutByDeadline: error.timedOut && until - ctx.now() < DEADLINE_SLACK_MS,
+      cutByDeadline: error.timedOut && error.cutByDeadline,
       mismatch: error.mismatch,
       banner: state.banner,
       hostKey: state.hostKey,
@@ -181,11 +182,11 @@ function doneWhenAsked(opts: ResolvedOptions, output: string): boolean {
 async function forwardThroughJump(
   jump: JumpSession,
   opts: ResolvedOptions,
-  phaseMs: () => number,
+  phase: () => Limit,
   signal: AbortSignal | undefined,
 ) {
   try {
-    return await jump.forward(opts.host, opts.port, phaseMs, signal);
+    return await jump.forward(opts.host, opts.port, phase, signal);
   } catch (caught) {
     if ((signal?.aborted && caught === signal.reason) || caught instanceof AttemptFailure)
       throw caught;

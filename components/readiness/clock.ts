@@ -9,6 +9,8 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** A number in [0, 1) for jitter. */
   random(): number;
+  /** Runs `fire` once `ms` have passed; returns the function that cancels it. */
+  timer(ms: number, fire: () => void): () => void;
 }
 
 /** The longest delay Node's timers hold; a longer one would fire after 1 ms. */
@@ -18,6 +20,19 @@ export const systemClock: Clock = {
   now: () => performance.now(),
   date: () => new Date(),
   random: Math.random,
+  /** As `sleep`: fires once `performance.now()` has moved by `ms`, never early, whatever `ms`. */
+  timer(ms, fire) {
+    const until = performance.now() + ms;
+    let timer: NodeJS.Timeout | undefined = undefined;
+    let arm: () => void = () => undefined;
+    arm = () => {
+      const left = until - performance.now();
+      if (left <= 0) return fire();
+      timer = setTimeout(arm, Math.min(Math.ceil(left), MAX_TIMER_MS));
+    };
+    arm();
+    return () => clearTimeout(timer);
+  },
   /**
    * Sleeps until `performance.now()` has moved by `ms`: timers may fire a little early, and cannot hold more
    * than about 24.8 days, so the sleep re-arms until the time has really passed.

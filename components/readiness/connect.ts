@@ -8,6 +8,7 @@ import { formatDuration } from "./duration";
 import { endpoint, HOST_KEY_TYPES, hostKeyAlgorithmsFor, type HostKeyInfo } from "./host-key";
 import type { ResolvedJumpHost } from "./resolve";
 import { ConnectionState, login } from "./session";
+import type { Limit } from "./deadline";
 import { AttemptFailure, Resources, step } from "./step";
 
 /** Opens a TCP connection; failures are classified by the socket error code. */
@@ -15,7 +16,7 @@ export async function connectDirect(
   host: string,
   port: number,
   lookup: LookupFunction | undefined,
-  timeoutMs: number,
+  limit: Limit,
   signal: AbortSignal | undefined,
   resources: Resources,
   hop: "target" | "jump" = "target",
@@ -26,12 +27,12 @@ export async function connectDirect(
   socket.on("error", () => undefined);
   await step<void>(
     signal,
-    timeoutMs,
+    limit,
     () =>
       new AttemptFailure(
         "timeout",
         "connect",
-        `no answer from ${endpoint(host, port)} within ${formatDuration(timeoutMs)}`,
+        `no answer from ${endpoint(host, port)} within ${formatDuration(limit.ms)}`,
         hop,
       ),
     (resolve, reject) => {
@@ -72,19 +73,19 @@ export class JumpSession {
   async forward(
     host: string,
     port: number,
-    timeoutMs: () => number,
+    limit: () => Limit,
     signal: AbortSignal | undefined,
   ): Promise<ClientChannel> {
-    const client = await this.connect(timeoutMs, signal);
-    const ms = timeoutMs();
+    const client = await this.connect(limit, signal);
+    const forwarding = limit();
     return step<ClientChannel>(
       signal,
-      ms,
+      forwarding,
       () =>
         new AttemptFailure(
           "timeout",
           "connect",
-          `the jump host did not connect to ${endpoint(host, port)} within ${formatDuration(ms)}`,
+          `the jump host did not connect to ${endpoint(host, port)} within ${formatDuration(forwarding.ms)}`,
         ),
       (resolve, reject, settled) => {
         client.forwardOut("127.0.0.1", 0, host, port, (err, channel) => {
@@ -114,7 +115,7 @@ export class JumpSession {
    * full-key pin offers only its types; a fingerprint pin, which does not say its type, makes a mismatch on one
    * type try the others before the mismatch is final.
    */
-  private async connect(timeoutMs: () => number, signal: AbortSignal | undefined): Promise<Client> {
+  private async connect(limit: () => Limit, signal: AbortSignal | undefined): Promise<Client> {
     if (this.client) return this.client;
     for (;;) {
       const state = new ConnectionState("jump");
@@ -123,7 +124,7 @@ export class JumpSession {
           this.jump.host,
           this.jump.port,
           this.lookup,
-          timeoutMs(),
+          limit(),
           signal,
           this.resources,
           "jump",
@@ -132,7 +133,7 @@ export class JumpSession {
           ...this.jump,
           hostKeyAlgorithms: hostKeyAlgorithmsFor(this.jump.pin, this.excludedKeyTypes),
         };
-        const client = await login(socket, credentials, state, timeoutMs, signal, this.resources);
+        const client = await login(socket, credentials, state, limit, signal, this.resources);
         client.on("close", () => {
           if (this.client === client) this.client = undefined;
         });

@@ -4,6 +4,7 @@ import type { FailureClass, Phase } from "./classify";
 import { phaseRank } from "./classify";
 import type { Clock } from "./clock";
 import { JumpSession } from "./connect";
+import { Deadline } from "./deadline";
 import {
   HostKeyMismatchError,
   SshNotReadyError,
@@ -49,8 +50,8 @@ export async function runWait(
 ): Promise<SshReadyResult> {
   const { clock, signal } = deps;
   signal?.throwIfAborted();
-  const start = clock.now();
-  const deadline = start + opts.timeoutMs;
+  // The one deadline: every attempt, phase and pause asks it how long it may take.
+  const deadline = new Deadline(clock, opts.timeoutMs);
   const schedule = new RetrySchedule(opts.schedule, () => clock.random());
   const counts: Partial<Record<FailureClass, number>> = {};
   const seenKeys: HostKeyInfo[] = [];
@@ -79,7 +80,7 @@ export async function runWait(
       attempts,
       counts: { ...counts },
       last,
-      elapsedMs: clock.now() - start,
+      elapsedMs: deadline.elapsedMs(),
       commandOutput: lastOutput,
     };
     if (code === "HOST_KEY_MISMATCH") {
@@ -117,28 +118,24 @@ export async function runWait(
   const offersOf = (max: number) =>
     max > 1 ? { max, everyMs: Math.round(span / (max - 1)) } : undefined;
   // The wait gives up at the deadline, not before it, so the message never says less than the timeout the
-  // user set: an attempt cut short by the deadline may end a few milliseconds early (a phase timer).
-  const reachDeadline = async () => {
-    for (let left = deadline - clock.now(); left > 0; left = deadline - clock.now())
-      await clock.sleep(left, signal);
-  };
+  // user set: the attempts' timers run on the same clock, so an attempt the deadline cut ends at it.
+  const reachDeadline = () => deadline.reached(signal);
 
   try {
     for (;;) {
       attempts += 1;
-      const startedMs = clock.now() - start;
+      const startedMs = deadline.elapsedMs();
       const offers = offersOf(keyOffers);
       const outcome = await deps.attempt(opts, {
         signal,
-        now: () => clock.now(),
-        remainingMs: deadline - clock.now(),
+        deadline,
         jump,
         hostKeyAlgorithms: hostKeyAlgorithmsFor(opts.pin, excludedKeyTypes),
         keyOffers: offers,
         onCommandStart: () =>
           deps.onCommandStart?.({
             attempt: attempts,
-            elapsedMs: Math.round(clock.now() - start),
+            elapsedMs: Math.round(deadline.elapsedMs()),
             command: opts.command,
           }),
       });
@@ -158,7 +155,7 @@ export async function runWait(
         outcome: outcome.ok ? "ready" : (outcome.failure ?? "timeout"),
         reached: outcome.reached,
         startedMs: Math.round(startedMs),
-        elapsedMs: Math.round(clock.now() - start),
+        elapsedMs: Math.round(deadline.elapsedMs()),
         timestamp: clock.now(),
         detail: outcome.detail,
         serverBanner: outcome.banner,
@@ -169,7 +166,7 @@ export async function runWait(
 
       if (outcome.ok) {
         deps.onAttempt?.(event);
-        return result(opts, outcome, seenKeys, attempts, clock.now() - start, clock.date());
+        return result(opts, outcome, seenKeys, attempts, deadline.elapsedMs(), clock.date());
       }
       const failure = outcome.failure ?? "timeout";
       if (outcome.cutByDeadline && lastCounted) {
@@ -216,13 +213,13 @@ export async function runWait(
       // but one offer interval after the last refusal, not at once: the new connection offers the key as soon
       // as it is up, and an offer a moment after a refused one would only spend a connection early.
       if (offers && (outcome.keyOffers ?? 0) > 1)
-        delay = Math.max(offers.everyMs, delay - (clock.now() - start - startedMs));
-      const remaining = deadline - clock.now();
+        delay = Math.max(offers.everyMs, delay - (deadline.elapsedMs() - startedMs));
+      const remaining = deadline.remainingMs();
       if (remaining >= MIN_ATTEMPT_MS) event.nextDelayMs = Math.min(delay, remaining);
       deps.onAttempt?.(event);
       if (remaining >= MIN_ATTEMPT_MS) await clock.sleep(Math.min(delay, remaining), signal);
       // No attempt starts with too little time to mean anything.
-      if (deadline - clock.now() < MIN_ATTEMPT_MS) {
+      if (deadline.remainingMs() < MIN_ATTEMPT_MS) {
         await reachDeadline();
         throw fail("SSH_NOT_READY", outcome);
       }

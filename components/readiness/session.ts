@@ -12,6 +12,7 @@ import { classifySocketError, type FailureClass, type Phase } from "./classify";
 import { formatDuration } from "./duration";
 import { describeHostKey, type HostKeyInfo, type HostKeyPin } from "./host-key";
 import { printable, shown } from "./printable";
+import type { Limit } from "./deadline";
 import { AttemptFailure, step, type Resources } from "./step";
 
 /** What one connection has shown so far; failures are classified from it. */
@@ -103,7 +104,8 @@ function tapIdent(
   stream.on("data", onData);
 }
 
-function bannerTimeout(state: ConnectionState, ms: number): () => AttemptFailure {
+function bannerTimeout(state: ConnectionState, limit: Limit): () => AttemptFailure {
+  const ms = limit.ms;
   return () =>
     state.sawOther
       ? state.fail("not-ssh", "the server answered with something that is not an SSH banner")
@@ -145,10 +147,10 @@ export function ssh2Detail(err: Error): string {
 export function readBanner(
   stream: Duplex,
   state: ConnectionState,
-  timeoutMs: number,
+  limit: Limit,
   signal: AbortSignal | undefined,
 ): Promise<string> {
-  return step<string>(signal, timeoutMs, bannerTimeout(state, timeoutMs), (resolve, reject) => {
+  return step<string>(signal, limit, bannerTimeout(state, limit), (resolve, reject) => {
     tapIdent(
       stream,
       state,
@@ -185,14 +187,14 @@ export interface Login {
 const AUTH_LIMIT = /too many authentication failures/i;
 
 /**
- * Logs in over `stream`. The banner wait and the key exchange + authentication each get `timeoutMs`.
+ * Logs in over `stream`. The banner wait and the key exchange + authentication each get a `limit()`.
  * Resolves with the logged-in client; everything opened is registered in `resources`.
  */
 export async function login(
   stream: Duplex,
   credentials: Login,
   state: ConnectionState,
-  timeoutMs: () => number,
+  limit: () => Limit,
   signal: AbortSignal | undefined,
   resources: Resources,
 ): Promise<Client> {
@@ -230,8 +232,7 @@ export async function login(
     if (state.keyOffers >= offers.max || refused) return next(false as never);
     state.keyOffers += 1;
     if (state.keyOffers === 1) return next(publicKeyAuth);
-    const timer = setTimeout(() => next(publicKeyAuth), offers.everyMs);
-    resources.add(() => clearTimeout(timer));
+    resources.add(limit().timer(offers.everyMs, () => next(publicKeyAuth)));
   };
   let identSeen: () => void = () => undefined;
   // Not SSH 2 (SSH-1, a bare `SSH-`): the same failure as at level banner, at once, before ssh2 reads it.
@@ -265,17 +266,18 @@ export async function login(
     },
   });
 
-  const bannerMs = timeoutMs();
-  await step<void>(signal, bannerMs, bannerTimeout(state, bannerMs), (resolve, reject) => {
+  const bannerLimit = limit();
+  await step<void>(signal, bannerLimit, bannerTimeout(state, bannerLimit), (resolve, reject) => {
     failStep = reject;
     if (pendingFailure) return reject(pendingFailure);
     if (state.banner) return resolve();
     identSeen = resolve;
   });
-  const loginMs = timeoutMs();
+  const loginLimit = limit();
+  const loginMs = loginLimit.ms;
   await step<void>(
     signal,
-    loginMs,
+    loginLimit,
     () =>
       // The server refused the key and the limit ended the offers that followed: that is a refused key,
       // whatever the limit; only a server silent to the key, or a key exchange that stalls, is a handshake one.
@@ -415,7 +417,7 @@ export function runCommand(
   stream: Duplex,
   command: string,
   state: ConnectionState,
-  timeoutMs: number,
+  limit: Limit,
   signal: AbortSignal | undefined,
   resources: Resources,
 ): Promise<CommandRun> {
@@ -427,11 +429,11 @@ export function runCommand(
   const tail = () => output.subarray(-OUTPUT_TAIL_BYTES).toString("utf8").trim();
   return step<CommandRun>(
     signal,
-    timeoutMs,
+    limit,
     () =>
       state.fail(
         "command-timeout",
-        `the command was still running after ${formatDuration(timeoutMs)}${tail() ? `; last output: ${lastLine(tail())}` : ""}`,
+        `the command was still running after ${formatDuration(limit.ms)}${tail() ? `; last output: ${lastLine(tail())}` : ""}`,
       ),
     (resolve, reject, settled) => {
       client.on("close", () => reject(state.closed()));

@@ -2,6 +2,7 @@
 // register of everything opened so that every exit path closes it.
 import type { FailureClass, Phase } from "./classify";
 import type { HostKeyInfo } from "./host-key";
+import type { Limit } from "./deadline";
 import { printable } from "./printable";
 
 /** The keys a server presented that its pin refused, for a mismatch that is final. */
@@ -17,6 +18,8 @@ export interface Mismatch {
 export class AttemptFailure extends Error {
   /** Set when a time limit ended the step, rather than an answer from the server. */
   timedOut = false;
+  /** Set when that limit was the overall deadline's (the step's own limit was longer than the time left). */
+  cutByDeadline = false;
   /** Set on a final host key mismatch of the jump host (the target's are collected by the wait). */
   mismatch?: Mismatch;
 
@@ -55,12 +58,13 @@ export class Resources {
 }
 
 /**
- * Runs `start` and settles with the first of: its `resolve`/`reject`, `onTimeout()` after `timeoutMs`, or the
- * signal's reason on abort. `settled()` tells late callbacks that nobody listens any more.
+ * Runs `start` and settles with the first of: its `resolve`/`reject`, `onTimeout()` after the limit (on the
+ * wait's clock; the failure says whether the deadline set it), or the signal's reason on abort. `settled()`
+ * tells late callbacks that nobody listens any more.
  */
 export function step<T>(
   signal: AbortSignal | undefined,
-  timeoutMs: number,
+  limit: Limit,
   onTimeout: () => Error,
   start: (
     resolve: (value: T) => void,
@@ -70,12 +74,12 @@ export function step<T>(
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     // Declared before the closures that use it: Pulumi's closure serializer rejects a use before the declaration.
-    let timer: NodeJS.Timeout | undefined = undefined;
+    let cancelTimer: () => void = () => undefined;
     let onAbort: () => void = () => undefined;
     let done = false;
     const finish = () => {
       done = true;
-      clearTimeout(timer);
+      cancelTimer();
       signal?.removeEventListener("abort", onAbort);
     };
     onAbort = () => {
@@ -83,13 +87,16 @@ export function step<T>(
       finish();
       reject(signal?.reason);
     };
-    timer = setTimeout(() => {
+    cancelTimer = limit.timer(limit.ms, () => {
       if (done) return;
       finish();
       const error = onTimeout();
-      if (error instanceof AttemptFailure) error.timedOut = true;
+      if (error instanceof AttemptFailure) {
+        error.timedOut = true;
+        error.cutByDeadline = limit.byDeadline;
+      }
       reject(error);
-    }, timeoutMs);
+    });
     if (signal?.aborted) return onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {

@@ -1,4 +1,6 @@
 // Every failure class reproduced for real on loopback, one attempt at a time, and every socket closed after.
+import { systemClock } from "../../components/readiness/clock";
+import { Deadline } from "../../components/readiness/deadline";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
@@ -32,10 +34,7 @@ function attempt(
 ): Promise<AttemptOutcome> {
   return runAttempt(
     resolveOptions({ host: "127.0.0.1", attemptTimeout: "500ms", ...options } as WaitForSshOptions),
-    {
-      remainingMs,
-      now: () => performance.now(),
-    },
+    { deadline: new Deadline(systemClock, remainingMs) },
   );
 }
 
@@ -72,9 +71,10 @@ describe("one attempt, classified", () => {
     const script = `
       const { runAttempt } = require(${JSON.stringify(require.resolve("../../components/readiness/attempt"))});
       const { resolveOptions } = require(${JSON.stringify(require.resolve("../../components/readiness/resolve"))});
+      const { systemClock } = require(${JSON.stringify(require.resolve("../../components/readiness/clock"))});
+      const { Deadline } = require(${JSON.stringify(require.resolve("../../components/readiness/deadline"))});
       runAttempt(resolveOptions({ host: "127.0.0.1", port: 22, level: "tcp" }), {
-        remainingMs: 2000,
-        now: () => performance.now(),
+        deadline: new Deadline(systemClock, 2000),
       })
         .then((o) => console.log(JSON.stringify(o)));`;
     const child = spawnSync("unshare", ["-n", process.execPath, "-e", script], {
@@ -240,8 +240,7 @@ describe("one attempt, classified", () => {
       });
       await assert.rejects(
         runAttempt(opts, {
-          remainingMs: 10_000,
-          now: () => performance.now(),
+          deadline: new Deadline(systemClock, 10_000),
           onCommandStart: () => {
             throw bug;
           },

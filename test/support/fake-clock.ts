@@ -19,10 +19,30 @@ export class FakeClock implements Clock {
     return this.randomValue;
   }
 
+  private readonly timers: { at: number; fire: () => void }[] = [];
+
   async sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     this.sleeps.push(ms);
     this.t += ms;
+    this.fireDue();
     signal?.throwIfAborted();
+  }
+
+  /** Fires when a sleep moves the clock past it. */
+  timer(ms: number, fire: () => void): () => void {
+    const entry = { at: this.t + ms, fire };
+    this.timers.push(entry);
+    return () => {
+      const at = this.timers.indexOf(entry);
+      if (at >= 0) this.timers.splice(at, 1);
+    };
+  }
+
+  private fireDue(): void {
+    for (const due of this.timers.filter((t) => t.at <= this.t).sort((a, b) => a.at - b.at)) {
+      this.timers.splice(this.timers.indexOf(due), 1);
+      due.fire();
+    }
   }
 }

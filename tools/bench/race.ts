@@ -1,6 +1,8 @@
 // The race: waiters against simulated boots on loopback. Each waiter gets its own VM booting on the same
 // random timeline; we record when it said ready, whether the next step (three logins that need cloud-init
 // done) then failed, and how many connections its VM's sshd saw.
+import { systemClock } from "../../components/readiness/clock";
+import { Deadline } from "../../components/readiness/deadline";
 import { Client } from "ssh2";
 import type { GeneratedKeyPair } from "../../components/azure/key-generation";
 import { waitForSsh, type AttemptEvent } from "../../components/readiness";
@@ -184,8 +186,7 @@ async function loginMs(vm: SimulatedVm, key: string): Promise<number> {
   });
   const started = performance.now();
   const outcome = await runAttempt(opts, {
-    now: () => performance.now(),
-    remainingMs: 10_000,
+    deadline: new Deadline(systemClock, 10_000),
     loginOnly: true,
   });
   if (!outcome.ok) throw new Error(`the login to measure failed: ${outcome.detail}`);

@@ -1,6 +1,8 @@
 // The benchmark's real-boot scenario: each waiter against its own fresh boot of the same Debian image under
 // QEMU (tools/real-vm), with the Azure component's custom data. "Truly ready" is the moment cloud-init's final
 // line reached the serial console; the next step is three logins at +0/+1/+2 s that need cloud-init done.
+import { systemClock } from "../../components/readiness/clock";
+import { Deadline } from "../../components/readiness/deadline";
 import { vmUserData, type HostKeys } from "../../components/azure/cloud-init";
 import {
   generateKeyPair,
@@ -99,8 +101,7 @@ async function loginMs(vm: RealVm, key: string, pins: string[]): Promise<number>
   });
   const started = performance.now();
   const outcome = await runAttempt(opts, {
-    now: () => performance.now(),
-    remainingMs: 30_000,
+    deadline: new Deadline(systemClock, 30_000),
     loginOnly: true,
   });
   if (!outcome.ok) throw new Error(`the login to measure failed: ${outcome.detail}`);

@@ -61,6 +61,9 @@ export function isEncryptedPrivateKey(text: string): boolean {
   return header !== undefined && header.cipher !== "none";
 }
 
+/** How many parsed keys a process keeps (see parsedKeys). */
+const PARSED_KEYS_KEPT = 8;
+
 /**
  * Parses a private key (OpenSSH or PEM; RSA ≥ 2048 bits, ECDSA or Ed25519), decrypting it with `passphrase`.
  * Errors name the option (`[privateKey]`, `[passphrase]`, with `prefix` for nested options such as
@@ -133,8 +136,6 @@ export function parsePrivateKey(key: unknown, passphrase: unknown, prefix = ""):
   if (cache.size > PARSED_KEYS_KEPT) cache.delete(cache.keys().next().value!);
   return first;
 }
-
-const PARSED_KEYS_KEPT = 8;
 
 /**
  * The keys this process has parsed, by a hash of their text and passphrase: decrypting an encrypted key costs

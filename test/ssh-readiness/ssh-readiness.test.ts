@@ -1,6 +1,7 @@
 // SshReadiness under Pulumi's mocks (what it registers, what is secret, what is serialized), then the
 // serialized provider itself, loaded as the provider host loads it, against a real sshd.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
@@ -28,6 +29,24 @@ const jumpKey = ed25519();
 const assertNoSecret = noSecretIn([PASSPHRASE], [user.private, jumpKey.private]);
 
 type Provider = Required<dynamic.ResourceProvider<ReadinessInputs, ReadinessOutputs>>;
+
+describe("vm-with-ready-ssh/ssh-readiness", () => {
+  it("loads none of the Azure component's code (its key pair provider loads when first used)", () => {
+    const entry = require.resolve("../../components/ssh-readiness");
+    const providers = require.resolve("../../components/dynamic-providers");
+    const script = `
+      require(${JSON.stringify(entry)});
+      const loaded = () => Object.keys(require.cache).filter((file) => /[\\/]components[\\/]azure[\\/]/.test(file));
+      const before = loaded();
+      require(${JSON.stringify(providers)}).sshKeyPair.create;
+      console.log(JSON.stringify({ before, after: loaded().length }));`;
+    const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+    assert.equal(run.status, 0, run.stderr);
+    const { before, after } = JSON.parse(run.stdout) as { before: string[]; after: number };
+    assert.deepEqual(before, []);
+    assert.ok(after > 0, "SshKeyPair's provider loads on first use");
+  });
+});
 
 describe("SshReadiness", () => {
   let registered: Registered[];

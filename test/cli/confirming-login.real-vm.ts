@@ -3,17 +3,21 @@
 // ssh-ready's own) keeps running and sees cloud-init done, with the same sshd process and the same host keys
 // throughout; nothing that session can read says a new connection will fail. Only a new login can tell.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { RealVm, realVmSkipReason } from "../../tools/real-vm/vm";
 import { ed25519 } from "../support/keys";
-import { componentData, Login, type ComponentData } from "../support/real-vm";
+import {
+  componentData,
+  Login,
+  sshReadyOnVm,
+  type ComponentData,
+  type SshReadyRun,
+} from "../support/real-vm";
 
 const admin = ed25519();
-const bin = resolve(__dirname, "../../../bin/ssh-ready.js");
 const TIMEOUT_S = 90;
 
 // The step waits until both waiters sit in `cloud-init status --wait` (ssh-ready's runs it by `exec`, the hand
@@ -32,7 +36,7 @@ describe("the confirming login on a real boot", { skip: realVmSkipReason() }, ()
   let dir: string;
   let login: Login;
   let hand: { code: number | null; stdout: string };
-  let run: { code: number | null; stdout: string; stderr: string };
+  let run: SshReadyRun;
 
   before(async () => {
     data = await componentData("firewall", admin.private, USER_DATA);
@@ -53,18 +57,9 @@ describe("the confirming login on a real boot", { skip: realVmSkipReason() }, ()
     const sshd =
       "systemctl show -p MainPID --value ssh; cat /etc/ssh/ssh_host_*_key.pub | sha256sum";
     const handRun = login.run(`${sshd}; cloud-init status --wait; echo rc=$?; ${sshd}`);
-    const args = [bin, `azureuser@${vm.address}`, "-i", join(dir, "key"), "--level", "command"];
-    args.push(...data.pins.flatMap((pin) => ["--host-key-pin", pin]), "--timeout", `${TIMEOUT_S}s`);
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
     [hand, run] = await Promise.all([
       handRun,
-      new Promise<typeof run>((done) =>
-        child.on("close", (code) => done({ code, stdout, stderr })),
-      ),
+      sshReadyOnVm(vm.address, join(dir, "key"), data.pins, TIMEOUT_S),
     ]);
   });
   after(async () => {

@@ -1,24 +1,27 @@
 // ssh-ready on a real VM whose cloud-init fails (a `runcmd` that exits 1): it gives up at once with cloud-init's
 // own status text, long before its deadline, instead of waiting it out.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { RealVm, realVmSkipReason } from "../../tools/real-vm/vm";
 import { ed25519 } from "../support/keys";
-import { componentData, type ComponentData } from "../support/real-vm";
+import {
+  componentData,
+  sshReadyOnVm,
+  type ComponentData,
+  type SshReadyRun,
+} from "../support/real-vm";
 
 const admin = ed25519();
-const bin = resolve(__dirname, "../../../bin/ssh-ready.js");
 const TIMEOUT_S = 600;
 
 describe("ssh-ready when cloud-init fails on a real boot", { skip: realVmSkipReason() }, () => {
   let data: ComponentData;
   let vm: RealVm;
   let dir: string;
-  let run: { code: number | null; stdout: string; stderr: string; at: number };
+  let run: SshReadyRun;
 
   before(async () => {
     data = await componentData(
@@ -31,16 +34,7 @@ describe("ssh-ready when cloud-init fails on a real boot", { skip: realVmSkipRea
     vm = await RealVm.boot({
       seed: { userData: data.userData, adminUsername: "azureuser", adminPublicKey: admin.public },
     });
-    const args = [bin, `azureuser@${vm.address}`, "-i", join(dir, "key"), "--level", "command"];
-    args.push(...data.pins.flatMap((pin) => ["--host-key-pin", pin]), "--timeout", `${TIMEOUT_S}s`);
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    run = await new Promise((done) =>
-      child.on("close", (code) => done({ code, stdout, stderr, at: performance.now() })),
-    );
+    run = await sshReadyOnVm(vm.address, join(dir, "key"), data.pins, TIMEOUT_S);
   });
   after(async () => {
     await vm?.dispose();

@@ -162,6 +162,20 @@ describe("a server that closes the connection right after accepting the key", ()
   });
 });
 
+/**
+ * A login wait whose attempt limit is far beyond its deadline: an attempt that waited for its limit would be
+ * the only one, cut by the deadline.
+ */
+const loginBeyondDeadline = (port: number): WaitForSshOptions => ({
+  host: "127.0.0.1",
+  port,
+  username: "u",
+  privateKey: user.private,
+  level: "auth",
+  timeout: "2500ms",
+  attemptTimeout: "1h",
+});
+
 describe("servers that do not speak SSH 2", () => {
   const banner = (options: Partial<WaitForSshOptions>, port: number): WaitForSshOptions => ({
     host: "127.0.0.1",
@@ -213,16 +227,7 @@ describe("servers that do not speak SSH 2", () => {
     it(`ends each login attempt on the error from ${what}, not at the attempt's time limit`, async () => {
       const server = await rawServer(send);
       try {
-        // The attempt limit is far beyond the overall deadline: an attempt that waited for it would be the
-        // only one, cut by the deadline.
-        const { events } = await failingWait({
-          host: "127.0.0.1",
-          port: server.port,
-          username: "u",
-          privateKey: user.private,
-          timeout: "2500ms",
-          attemptTimeout: "1h",
-        });
+        const { events } = await failingWait(loginBeyondDeadline(server.port));
         assert.ok(
           events.length >= 2,
           `several attempts: ${JSON.stringify(events.map((e) => e.detail))}`,
@@ -260,16 +265,7 @@ describe("server identification at the login levels", () => {
     it(`names ${what} held open at level auth as it is, at once, as at level banner`, async () => {
       const server = await rawServer((socket) => socket.write(text, "latin1"));
       try {
-        // The attempt limit is far beyond the deadline: an attempt that waited for it would be cut by it.
-        const { events } = await failingWait({
-          host: "127.0.0.1",
-          port: server.port,
-          username: "u",
-          privateKey: user.private,
-          level: "auth",
-          timeout: "2500ms",
-          attemptTimeout: "1h",
-        });
+        const { events } = await failingWait(loginBeyondDeadline(server.port));
         assert.ok(events.length >= 2, JSON.stringify(events.map((e) => e.detail)));
         for (const event of events.filter((e) => !e.cutByDeadline)) {
           assert.equal(event.outcome, outcome);

@@ -4,7 +4,7 @@
 import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 export { componentData, type ComponentData } from "./component-data";
 
@@ -137,4 +137,32 @@ export async function foundOnDisk(disk: string, patterns: string[]): Promise<str
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export interface SshReadyRun extends Ran {
+  /** When it exited (performance.now()). */
+  at: number;
+}
+
+/**
+ * Runs the ssh-ready command against a VM at level command, with the key in `keyFile` and the component's pins,
+ * as a pipeline would. Resolves when it exits.
+ */
+export function sshReadyOnVm(
+  address: string,
+  keyFile: string,
+  pins: string[],
+  timeoutSeconds: number,
+): Promise<SshReadyRun> {
+  const bin = resolve(__dirname, "../../../bin/ssh-ready.js");
+  const args = [bin, `azureuser@${address}`, "-i", keyFile, "--level", "command"];
+  args.push(...pins.flatMap((pin) => ["--host-key-pin", pin]), "--timeout", `${timeoutSeconds}s`);
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  return new Promise((done) =>
+    child.on("close", (code) => done({ code, stdout, stderr, at: performance.now() })),
+  );
 }

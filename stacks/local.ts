@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { vmUserData, type HostKeys } from "../components/azure/cloud-init";
-import { KEY_TYPES } from "../components/azure/key-generation";
+import { KEY_TYPES } from "../components/keys/generation";
 import { SshKeyPair } from "../components/azure/ssh-key-pair";
 import { checkUserData } from "../components/azure/user-data";
 import { SshReadiness } from "../components/ssh-readiness";

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { vmUserData, type HostKeys } from "../components/azure/cloud-init";
-import { generateEd25519, generateKeyPair, KEY_TYPES } from "../components/azure/key-generation";
+import { generateEd25519, generateKeyPair, KEY_TYPES } from "../components/keys/generation";
 import { ProgressPrinter, waitForSsh } from "../components/readiness";
 import { formatDuration } from "../components/readiness/duration";
 import { nextStep } from "./next-step";

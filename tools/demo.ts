@@ -1,7 +1,7 @@
 // `npm run demo`: the incident that started this project, reproduced and fixed on one machine. Two identical
 // simulated fresh VMs boot on 127.0.0.1; the incident's `nc -z` loop waits for one, ssh-ready for the other,
 // and each then takes the next step an Ansible run would: an SSH login that needs cloud-init done.
-import { generateEd25519 } from "../components/azure/key-generation";
+import { generateEd25519 } from "../components/keys/generation";
 import { ProgressPrinter, waitForSsh, type SshReadyResult } from "../components/readiness";
 import { CLASS_INFO } from "../components/readiness/classify";
 import { formatDuration } from "../components/readiness/duration";

@@ -4,7 +4,7 @@ import { InvalidOptionError } from "../readiness/errors";
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import { CUSTOM_DATA_LIMIT } from "./args";
-import { KEY_TYPES, type KeyType } from "./key-generation";
+import { KEY_TYPES, type KeyType } from "../keys/generation";
 import { userDataType } from "./user-data";
 
 export interface HostKeyPair {

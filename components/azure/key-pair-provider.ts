@@ -2,7 +2,7 @@
 // Served to the provider host through `vm-with-ready-ssh/dynamic-providers` (see that module).
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { codeChanged } from "../provider-code";
-import { generateKeyPair, type KeyType } from "./key-generation";
+import { generateKeyPair, type KeyType } from "../keys/generation";
 
 export interface KeyPairInputs {
   comment?: string;

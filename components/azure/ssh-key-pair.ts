@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import * as providers from "../dynamic-providers";
 import type { KeyPairInputs, KeyPairOutputs } from "./key-pair-provider";
-import type { KeyType } from "./key-generation";
+import type { KeyType } from "../keys/generation";
 
 /**
  * What the state keeps as this resource's provider: a forwarder to the stable entry point, so a stack written

@@ -16,7 +16,7 @@ import {
   type VmWithReadySshArgs,
 } from "./args";
 import { checkCustomDataSize, longestKeyPair, vmUserData, type HostKeys } from "./cloud-init";
-import { KEY_TYPES, type KeyType } from "./key-generation";
+import { KEY_TYPES, type KeyType } from "../keys/generation";
 import { checkUserData, userDataType } from "./user-data";
 
 /** Names Azure refuses as adminUsername (OSProfile documentation). */

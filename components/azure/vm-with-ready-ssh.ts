@@ -10,7 +10,7 @@ import { SshReadiness, type SshReadinessArgs } from "../ssh-readiness/ssh-readin
 import { COMPONENT_READINESS_OPTIONS } from "../readiness/spec";
 import { DEFAULTS, type VmReadinessArgs, type VmWithReadySshArgs } from "./args";
 import { encodeCustomData, vmUserData, type HostKeys } from "./cloud-init";
-import { KEY_TYPES, type KeyType } from "./key-generation";
+import { KEY_TYPES, type KeyType } from "../keys/generation";
 import { SshKeyPair, type SshKeyPairArgs } from "./ssh-key-pair";
 import {
   checkPublicKey,

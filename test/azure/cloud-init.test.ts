@@ -11,7 +11,7 @@ import {
   vmUserData,
   type HostKeys,
 } from "../../components/azure/cloud-init";
-import { generateKeyPair, KEY_TYPES } from "../../components/azure/key-generation";
+import { generateKeyPair, KEY_TYPES } from "../../components/keys/generation";
 import { fingerprintOf } from "../../components/readiness/host-key";
 import { cloudInitApply, cloudInitRead, cloudInitSkipReason } from "../support/cloud-init";
 
@@ -34,21 +34,6 @@ function sshKeysOf(keys: HostKeys): Record<string, string> {
 }
 
 describe("host key pairs", () => {
-  for (const type of KEY_TYPES) {
-    it(`generates ${type} pairs that OpenSSH's format reads back, each half matching`, () => {
-      const pair = generateKeyPair(type, "c");
-      const priv = utils.parseKey(pair.privateKey);
-      const pub = utils.parseKey(pair.publicKey);
-      assert.ok(!(priv instanceof Error) && !(pub instanceof Error));
-      assert.ok(!Array.isArray(priv) && !Array.isArray(pub));
-      assert.ok(priv.getPublicSSH().equals(pub.getPublicSSH()));
-      assert.equal(
-        pub.type,
-        { ed25519: "ssh-ed25519", ecdsa: "ecdsa-sha2-nistp256", rsa: "ssh-rsa" }[type],
-      );
-    });
-  }
-
   it("never writes a key longer than the size bound used at preview", () => {
     for (const type of KEY_TYPES) {
       const bound = longestKeyPair(type, `${type} host key of builder`);

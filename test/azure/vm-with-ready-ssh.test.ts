@@ -8,7 +8,7 @@ import { utils } from "ssh2";
 import { VmWithReadySsh } from "../../components/azure";
 import type { VmWithReadySshArgs } from "../../components/azure/args";
 import { longestKeyPair, vmUserData, type HostKeys } from "../../components/azure/cloud-init";
-import { KEY_TYPES } from "../../components/azure/key-generation";
+import { KEY_TYPES } from "../../components/keys/generation";
 import { ed25519 } from "../support/keys";
 import { VM_ID } from "../support/azure-mocks";
 import { isSecret, value, type Registered, type Registration } from "../support/pulumi-mocks";

@@ -6,7 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { KEY_TYPES } from "../../components/azure/key-generation";
+import { KEY_TYPES } from "../../components/keys/generation";
 import { SSH_KEY_PAIR, SSH_READINESS, VM_WITH_READY_SSH } from "../../components/plugin/schema";
 import { isWireSecret, SPECIAL_SIG_KEY } from "../../components/plugin/wire";
 import { ed25519 } from "../support/keys";

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { vmUserData, type HostKeys } from "../../components/azure/cloud-init";
-import { generateKeyPair, KEY_TYPES } from "../../components/azure/key-generation";
+import { generateKeyPair, KEY_TYPES } from "../../components/keys/generation";
 import { waitForSsh } from "../../components/readiness";
 import { REAL_VM_CLI } from "../../stacks/local";
 import { realVmSkipReason } from "../../tools/real-vm/vm";

@@ -7,7 +7,7 @@ import net from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { generateEd25519 } from "../../components/azure/key-generation";
+import { generateEd25519 } from "../../components/keys/generation";
 import { waitForSsh } from "../../components/readiness";
 import { userDataParts } from "../../components/azure/user-data";
 import { localProgram, REAL_VM_CLI, START_SSHD, STOP_SSHD } from "../../stacks/local";

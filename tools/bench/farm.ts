@@ -3,7 +3,7 @@
 // accepting the given public key. Prints {"ports": [...]} once the ports are chosen; exits when stdin closes.
 import net from "node:net";
 import { Server as SshServer, utils } from "ssh2";
-import { generateEd25519 } from "../../components/azure/key-generation";
+import { generateEd25519 } from "../../components/keys/generation";
 
 const count = Number(process.env.HOSTS ?? 200);
 const from = Number(process.env.OPEN_FROM_MS ?? 3000);

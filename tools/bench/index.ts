@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
-import { generateEd25519 } from "../../components/azure/key-generation";
+import { generateEd25519 } from "../../components/keys/generation";
 import { loginUser, SSHD } from "../simulator/openssh";
 import { realVmSkipReason } from "../real-vm/vm";
 import { SCENARIOS, trial, WAITERS, type Scenario, type TrialResult, type Waiter } from "./race";

@@ -4,7 +4,7 @@
 import { systemClock } from "../../components/readiness/clock";
 import { Deadline } from "../../components/readiness/deadline";
 import { Client } from "ssh2";
-import type { GeneratedKeyPair } from "../../components/azure/key-generation";
+import type { GeneratedKeyPair } from "../../components/keys/generation";
 import { waitForSsh, type AttemptEvent } from "../../components/readiness";
 import { runAttempt } from "../../components/readiness/attempt";
 import { resolveOptions } from "../../components/readiness/resolve";

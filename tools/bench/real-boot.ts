@@ -8,7 +8,7 @@ import {
   generateKeyPair,
   KEY_TYPES,
   type GeneratedKeyPair,
-} from "../../components/azure/key-generation";
+} from "../../components/keys/generation";
 import { waitForSsh } from "../../components/readiness";
 import { runAttempt } from "../../components/readiness/attempt";
 import { resolveOptions } from "../../components/readiness/resolve";

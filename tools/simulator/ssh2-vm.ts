@@ -2,7 +2,7 @@
 // `true` and of the cloud-init wait) through the same boot as the OpenSSH simulator.
 import net from "node:net";
 import { Server as SshServer, utils, type Connection } from "ssh2";
-import { generateEd25519 } from "../../components/azure/key-generation";
+import { generateEd25519 } from "../../components/keys/generation";
 import { unbound } from "../../components/readiness/session";
 import type { BootPhase, CloudInitResult } from "./boot-simulator";
 import { freePort } from "./openssh";

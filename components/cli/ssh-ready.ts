@@ -10,7 +10,7 @@ import {
   type SshReadyResult,
 } from "../readiness";
 import { jsonSafe, printableLines } from "../readiness/printable";
-import { resolveOptions } from "../readiness/resolve";
+import { decryptKeys, resolveOptions } from "../readiness/resolve";
 import { HELP, nameFlags, parseCommandLine, UsageError, type FlagNames } from "./args";
 
 export const EXIT = {
@@ -56,7 +56,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return EXIT.ready;
     }
     // Every option checked and every key decrypted now (the engine keeps the parsed keys), while Ctrl-C still
-    // ends the process at once: decryption blocks the event loop, so no handler could answer it meanwhile.
+    // ends the process at once: should a key be decrypted on this thread (no worker), no handler could answer.
+    await decryptKeys(request.options);
     resolveOptions(request.options);
     io.prepared?.();
     const progress = new ProgressPrinter((line) => io.stderr(`${line}\n`));

@@ -2,6 +2,7 @@
 // programs in any language Pulumi supports. A thin layer over the dynamic providers' own methods (the same
 // checks, diffs, waits and messages); what it adds is the wire: secrets in and out, types by URN, the schema.
 import { InvalidOptionError } from "../readiness/errors";
+import { decryptPrivateKey } from "../readiness/keys";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -125,7 +126,9 @@ export class VmWithReadySshProvider implements provider.Provider {
     options: pulumi.ComponentResourceOptions,
   ): Promise<provider.ConstructResult> {
     if (type !== VM_WITH_READY_SSH) throw new Error(`vm-with-ready-ssh has no component ${type}`);
-    const vm = new PluginVmWithReadySsh(name, await componentArgs(inputs), options);
+    const args = await componentArgs(inputs);
+    await decryptComponentKeys(args);
+    const vm = new PluginVmWithReadySsh(name, args, options);
     return {
       urn: vm.urn,
       state: {
@@ -201,6 +204,23 @@ async function object(
     else result[key] = isOutput(value) ? value.apply((o) => (o as Props)?.[key]) : item;
   }
   return result;
+}
+
+/**
+ * The component's encrypted keys decrypted in a worker thread (keys.ts) before it parses them: the plugin keeps
+ * answering the engine meanwhile. A key not known yet is left to the component.
+ */
+async function decryptComponentKeys(args: VmWithReadySshArgs): Promise<void> {
+  const known = async (value: unknown) =>
+    isOutput(value) ? ((await value.isKnown) ? value.promise() : undefined) : value;
+  const jump = await known(args.readiness?.jumpHost);
+  const pairs = [args.ssh, typeof jump === "object" && jump !== null ? jump : undefined];
+  await Promise.all(
+    pairs.map(async (pair) => {
+      const { privateKey, passphrase } = (pair ?? {}) as Record<string, unknown>;
+      await decryptPrivateKey(await known(privateKey), await known(passphrase));
+    }),
+  );
 }
 
 /** Plain values where VmWithReadySsh's arguments say so (see VmWithReadySshArgs); Inputs elsewhere. */

@@ -6,7 +6,7 @@ import type { ParsedKey } from "ssh2";
 import { parseLimit } from "./duration";
 import { shown } from "./printable";
 import { HostKeyPin, isValidHost } from "./host-key";
-import { parsePrivateKey } from "./keys";
+import { decryptPrivateKey, parsePrivateKey } from "./keys";
 import type { OptionType } from "./spec";
 import { DEFAULT_SCHEDULE, type ScheduleOptions } from "./schedule";
 import {
@@ -184,6 +184,22 @@ export function resolveSchedule(input: unknown): ScheduleOptions {
 
 export function positiveDuration(value: unknown, name: string, fallback: number): number {
   return value === undefined ? fallback : parseLimit(value, name);
+}
+
+/**
+ * Decrypts the options' encrypted keys (the target's, a jump host's) in a worker thread, for `resolveOptions`
+ * to find decrypted: bcrypt rounds take seconds, and this thread stays free meanwhile. Never throws: what is
+ * wrong with the options, `resolveOptions` says.
+ */
+export async function decryptKeys(options: unknown): Promise<void> {
+  if (typeof options !== "object" || options === null) return;
+  const { privateKey, passphrase, jumpHost } = options as WaitForSshOptions;
+  const jump: Partial<JumpHostOptions> =
+    typeof jumpHost === "object" && jumpHost !== null ? jumpHost : {};
+  await Promise.all([
+    decryptPrivateKey(privateKey, passphrase),
+    decryptPrivateKey(jump.privateKey, jump.passphrase, "jumpHost."),
+  ]);
 }
 
 /** Validates and completes the options. Throws a TypeError or RangeError naming the option. */

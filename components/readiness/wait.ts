@@ -4,7 +4,7 @@ import { InvalidOptionError } from "./errors";
 import { systemClock } from "./clock";
 import type { SshReadyResult } from "./events";
 import type { WaitForSshOptions } from "./options";
-import { resolveOptions } from "./resolve";
+import { decryptKeys, resolveOptions } from "./resolve";
 import { runAttempt } from "./attempt";
 import { runWait } from "./loop";
 
@@ -15,6 +15,7 @@ import { runWait } from "./loop";
  * network traffic), or with the signal's reason when aborted.
  */
 export async function waitForSsh(options: WaitForSshOptions): Promise<SshReadyResult> {
+  await decryptKeys(options);
   const opts = resolveOptions(options);
   checkHooks(options);
   return runWait(opts, {

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { formatDuration } from "../readiness/duration";
 import { endpoint } from "../readiness/host-key";
-import { checkHost } from "../readiness/resolve";
+import { checkHost, decryptKeys } from "../readiness/resolve";
 import { printable, printableLines, redactor } from "../readiness/printable";
 import { ProgressPrinter } from "../readiness/progress";
 import { waitForSsh } from "../readiness/wait";
@@ -134,6 +134,8 @@ export async function createReadiness(
 export const sshReadinessProvider: dynamic.ResourceProvider<ReadinessInputs, ReadinessOutputs> = {
   /** Same rules and messages as the engine and the CLI; unknown values (preview) are accepted. */
   async check(_olds, news) {
+    // The keys decrypted off the event loop: the provider answers the engine's other calls meanwhile.
+    await decryptKeys(news);
     const { failures, keys } = checkAndRecord(news);
     return { inputs: withRecord(news, keys && defined(keys)), failures };
   },

@@ -6,14 +6,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ed25519 } from "../support/keys";
+import { ed25519, sshKeygen } from "../support/keys";
 import {
   PULUMI_TEMPLATE_TSCONFIG,
   pulumiProjectDependencies,
   scratchProject,
   type ScratchProject,
 } from "../support/consumer";
-import { OpenSshServer } from "../../tools/simulator/openssh";
+import { OpenSshServer, freePort } from "../../tools/simulator/openssh";
 import { opensshSkipReason } from "../support/openssh";
 import { ProviderHost } from "../support/provider-host";
 
@@ -83,6 +83,31 @@ const pulumi = require("@pulumi/pulumi");
   try { program.vm("consumer-vm"); } catch (error) { vmError = error.message; }
   process.stdout.write(JSON.stringify({ provider, types, same: program.same, vmError }));
 })().catch((error) => { console.error(error); process.exit(1); });
+`;
+
+/**
+ * waitForSsh with an encrypted key from the installed package, counting the decryptions made on this thread
+ * (ssh2's parser given a passphrase); prints them and how the wait ended.
+ */
+const DECRYPT_IN_WORKER = `
+const { readFileSync } = require("node:fs");
+const { utils } = require("ssh2");
+const { waitForSsh } = require("vm-with-ready-ssh/readiness");
+const [port, passphrase] = process.argv.slice(2);
+let decryptedHere = 0;
+const parseKey = utils.parseKey;
+utils.parseKey = (data, pass) => {
+  if (pass !== undefined) decryptedHere++;
+  return parseKey(data, pass);
+};
+waitForSsh({
+  host: "127.0.0.1", port: Number(port), username: "u", level: "auth", timeout: "1s",
+  privateKey: readFileSync("key", "utf8"), passphrase,
+}).catch((error) => {
+  const { name, message } = error;
+  const result = name === "InvalidOptionError" ? { decryptedHere, error: name, message } : { decryptedHere, error: name };
+  process.stdout.write(JSON.stringify(result));
+});
 `;
 
 describe("in a Pulumi project without @pulumi/azure-native", () => {
@@ -203,6 +228,22 @@ console.log(JSON.stringify(missing));`,
       waitForSsh: "function",
       error: "function",
       resource: "function",
+    });
+  });
+
+  it("decrypts an encrypted key in a worker thread, never on the caller's, from the installed files", async () => {
+    const key = sshKeygen("ed25519", { passphrase: "right", rounds: 64 });
+    project.write("key", key.private);
+    project.write("decrypt.js", DECRYPT_IN_WORKER);
+    const port = String(await freePort());
+    const wait = async (passphrase: string) =>
+      JSON.parse(await project.node("decrypt.js", [port, passphrase])) as Record<string, unknown>;
+    // A closed port: the wait starts (the key decrypted) and ends at its deadline.
+    assert.deepEqual(await wait("right"), { decryptedHere: 0, error: "SshNotReadyError" });
+    assert.deepEqual(await wait("wrong"), {
+      decryptedHere: 0,
+      error: "InvalidOptionError",
+      message: "[passphrase] does not decrypt [privateKey] (wrong passphrase?)",
     });
   });
 

@@ -11,7 +11,7 @@ import { parsePrivateKey } from "../../components/readiness/keys";
 import { isWireSecret, secretOnWire } from "../../components/plugin/wire";
 import { SSH_KEY_PAIR, SSH_READINESS } from "../../components/plugin/schema";
 import { connectionsDuring } from "../support/bad-servers";
-import { ed25519 } from "../support/keys";
+import { ed25519, sshKeygen } from "../support/keys";
 import { opensshSkipReason } from "../support/openssh";
 import { ProviderHost } from "../support/provider-host";
 import { untilTrue } from "../support/until";
@@ -227,6 +227,38 @@ describe("the provider plugin, cancelled by the engine", () => {
           ),
         10_000,
         "the line saying the wait stopped",
+      );
+    } finally {
+      await plugin.stop();
+    }
+  });
+
+  it("answers the engine's other calls while Check decrypts a key of 256 bcrypt rounds", async () => {
+    const slow = sshKeygen("ed25519", { passphrase: "slow", rounds: 256 });
+    const plugin = await ProviderHost.startReadinessPlugin();
+    try {
+      await plugin.configure();
+      const answered: string[] = [];
+      const checking = plugin
+        .check(
+          "slow-key",
+          {},
+          {
+            host: "127.0.0.1",
+            username: "u",
+            privateKey: secretOnWire(slow.private),
+            passphrase: secretOnWire("slow"),
+          },
+        )
+        .then((result) => (answered.push("Check"), result));
+      // Sent after the Check: a plugin that decrypts on its event loop answers it only after the Check.
+      const info = plugin.pluginVersion().then(() => answered.push("GetPluginInfo"));
+      const [{ inputs: checked, failures }] = await Promise.all([checking, info]);
+      assert.deepEqual(answered, ["GetPluginInfo", "Check"]);
+      assert.deepEqual(failures, []);
+      assert.equal(
+        (checked.__recorded as Record<string, unknown>).keyFingerprint,
+        fingerprintOf(parsePrivateKey(slow.private, "slow").getPublicSSH()),
       );
     } finally {
       await plugin.stop();

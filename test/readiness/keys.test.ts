@@ -6,7 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { run } from "../../components/cli/ssh-ready";
-import { kdfRounds, MAX_KDF_ROUNDS, parsePrivateKey } from "../../components/readiness/keys";
+import {
+  decryptPrivateKey,
+  kdfRounds,
+  MAX_KDF_ROUNDS,
+  parsePrivateKey,
+} from "../../components/readiness/keys";
 import { utils } from "ssh2";
 import { resolveOptions } from "../../components/readiness/resolve";
 import { checkAndRecord, toWaitOptions } from "../../components/ssh-readiness/inputs";
@@ -43,7 +48,7 @@ async function sshReady(argv: string[]): Promise<{ code: number; out: string }> 
 }
 
 describe("private keys", () => {
-  it("decrypts an encrypted key once for every path of one operation, and a wrong passphrase every time", () => {
+  it("decrypts an encrypted key once for every path of one operation, and a wrong passphrase once", () => {
     const key = sshKeygen("ed25519", { passphrase: "right", rounds: 32 });
     const decrypts = () => calls.filter((c) => c[0] === key.private && c[1] !== undefined).length;
     const calls: unknown[][] = [];
@@ -65,10 +70,14 @@ describe("private keys", () => {
       assert.deepEqual(checkAndRecord(inputs).failures, []);
       resolveOptions(toWaitOptions(inputs));
       assert.equal(decrypts(), 1);
-      // A wrong passphrase is never remembered: each check tries it, and fails.
-      for (let i = 0; i < 2; i++)
-        assert.throws(() => parsePrivateKey(key.private, "wrong"), /does not decrypt/);
-      assert.equal(decrypts(), 3);
+      // A wrong passphrase is tried once too; each later check says so, with the names its caller gave.
+      assert.throws(() => parsePrivateKey(key.private, "wrong"), {
+        message: "[passphrase] does not decrypt [privateKey] (wrong passphrase?)",
+      });
+      assert.throws(() => parsePrivateKey(key.private, "wrong", "ssh."), {
+        message: "[ssh.passphrase] does not decrypt [ssh.privateKey] (wrong passphrase?)",
+      });
+      assert.equal(decrypts(), 2);
     } finally {
       utils.parseKey = original;
     }
@@ -126,5 +135,61 @@ describe("private keys", () => {
       out,
       /^ssh-ready: -i \S+ is encrypted with 5000 bcrypt rounds; at most 256 are accepted/,
     );
+  });
+});
+
+describe("private keys decrypted in a worker thread", () => {
+  for (const type of ["ed25519", "ecdsa", "rsa"] as const) {
+    it(`gives the ${type} key ssh-keygen encrypted, which signs what its public key verifies`, async () => {
+      const pair = sshKeygen(type, { passphrase: `pw-${type}`, rounds: 16 });
+      await decryptPrivateKey(pair.private, `pw-${type}`);
+      const key = parsePrivateKey(pair.private, `pw-${type}`);
+      const pub = utils.parseKey(pair.public);
+      assert.ok(!(pub instanceof Error) && !Array.isArray(pub));
+      assert.equal(key.type, pub.type);
+      assert.ok(key.getPublicSSH().equals(pub.getPublicSSH()), "the same public key");
+      const data = Buffer.from(`signed by ${type}`);
+      assert.equal(pub.verify(data, key.sign(data)), true, "a signature the public key verifies");
+    });
+  }
+
+  it("keeps this thread free meanwhile: timers fire during 256 bcrypt rounds", async () => {
+    const pair = sshKeygen("ed25519", { passphrase: "slow", rounds: 256 });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    try {
+      await decryptPrivateKey(pair.private, "slow");
+    } finally {
+      clearInterval(timer);
+    }
+    assert.ok(ticks > 0, "no timer fired while the key was decrypted");
+    const key = parsePrivateKey(pair.private, "slow");
+    assert.equal(parsePrivateKey(pair.private, "slow"), key, "decrypted once, then kept");
+  });
+
+  it("remembers a wrong passphrase, told with the names each caller gives", async () => {
+    const pair = sshKeygen("ed25519", { passphrase: "right", rounds: 16 });
+    await decryptPrivateKey(pair.private, "wrong", "jumpHost.");
+    assert.throws(() => parsePrivateKey(pair.private, "wrong", "jumpHost."), {
+      name: "InvalidOptionError",
+      option: "jumpHost.passphrase",
+      message: "[jumpHost.passphrase] does not decrypt [jumpHost.privateKey] (wrong passphrase?)",
+    });
+    assert.throws(() => parsePrivateKey(pair.private, "wrong"), {
+      option: "passphrase",
+      message: "[passphrase] does not decrypt [privateKey] (wrong passphrase?)",
+    });
+  });
+
+  it("leaves every input error to the parse, and never throws itself", async () => {
+    for (const [key, passphrase] of [
+      [42, undefined],
+      ["", undefined],
+      [withRounds(sshKeygen("ed25519", { passphrase: "p" }).private, 5000), "p"],
+      [sshKeygen("ed25519", { passphrase: "p" }).private, undefined],
+    ]) {
+      await decryptPrivateKey(key, passphrase);
+      assert.throws(() => parsePrivateKey(key, passphrase), { name: "InvalidOptionError" });
+    }
   });
 });

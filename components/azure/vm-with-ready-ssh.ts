@@ -78,7 +78,29 @@ function azureNative(): {
   }
 }
 
-export class VmWithReadySsh extends pulumi.ComponentResource {
+/** What the component reads of a key pair child, whichever resource makes it. */
+export interface KeyPairResource extends pulumi.CustomResource {
+  readonly publicKey: pulumi.Output<string>;
+  readonly privateKey: pulumi.Output<string>;
+}
+
+/** What the component reads of its readiness child, whichever resource makes it. */
+export interface ReadinessResource extends pulumi.CustomResource {
+  readonly host: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+  readonly hostKey: pulumi.Output<string | undefined>;
+  readonly knownHostsLine: pulumi.Output<string | undefined>;
+}
+
+/**
+ * VmWithReadySsh, whichever resources make its key pairs and its readiness check: this package's dynamic
+ * resources (VmWithReadySsh below, for TypeScript and JavaScript programs), or the provider plugin's custom
+ * resources (components/plugin/resources.ts, for programs in other languages). The constructor reads as the
+ * order things are made in; each part is a function of its own below.
+ */
+export abstract class VmWithReadySshBase<Ready extends ReadinessResource>
+  extends pulumi.ComponentResource
+{
   /**
    * The VM, an azure-native `compute.VirtualMachine` (typed here as a plain resource, so these declarations do
    * not need @pulumi/azure-native's types). Its `id` is the VM's Azure resource ID.
@@ -97,7 +119,7 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
   /** The admin user. */
   public readonly adminUsername: pulumi.Output<string>;
   /** The readiness resource: put it in `dependsOn` of anything that needs SSH. */
-  public readonly ready: SshReadiness;
+  public readonly ready: Ready;
   /**
    * The host key sshd presented, verified against the pin (OpenSSH public key line); with `"first-seen"`, the
    * key seen at the first login. Undefined at readiness levels that do not log in.
@@ -116,7 +138,7 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
 
   constructor(name: string, args: VmWithReadySshArgs, opts?: pulumi.ComponentResourceOptions) {
     // Before anything is registered: a missing package or a bad argument stops the program with nothing made.
-    const { compute, network, resources } = azureNative();
+    const azure = azureNative();
     const { warnings } = validateVmArgs(name, args);
     super("vm-with-ready-ssh:azure:VmWithReadySsh", name, {}, opts);
     for (const warning of warnings) void pulumi.log.warn(warning, this);
@@ -124,220 +146,34 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
     const parent = { parent: this };
     // A frozen VM (an image build's) is never sent a change, nor waited for again.
     const frozen = args.frozen ? { ignoreChanges: ["*"] } : {};
-    const { location, tags } = args;
-    const net = args.network ?? {};
-    const ssh = args.ssh ?? {};
-
     const resourceGroupName =
       args.resourceGroupName !== undefined
         ? pulumi.output(args.resourceGroupName)
-        : new resources.ResourceGroup(`${name}-rg`, { location, tags }, parent).name;
-
-    // Keys: the admin key (given or generated once), and the VM's host key, pinned from the first contact.
-    const adminKey =
-      ssh.privateKey === undefined
-        ? this.newKeyPair(`${name}-admin-key`, { comment: `${args.adminUsername}@${name}` }, parent)
-        : undefined;
-    // Secret here too, not only through the key pair's additionalSecretOutputs: the key must never be plain.
-    const privateKey = pulumi.secret(adminKey ? adminKey.privateKey : ssh.privateKey!);
-    const publicKey = adminKey
-      ? adminKey.publicKey
-      : ssh.publicKey !== undefined
-        ? pulumi.output(ssh.publicKey).apply((key) => checkPublicKey(key))
-        : pulumi.unsecret(
-            pulumi
-              .all([ssh.privateKey!, ssh.passphrase])
-              .apply(([key, pass]) => publicKeyOf(key, pass)),
-          );
-    // One host key of each type. The Ed25519 pair keeps the name it had when it was the only one, so an
-    // upgrade of this package keeps it.
-    const hostKeys =
-      args.hostKeyTrust === "first-seen"
-        ? undefined
-        : (Object.fromEntries(
-            KEY_TYPES.map((type) => [
-              type,
-              this.newKeyPair(
-                type === "ed25519" ? `${name}-host-key` : `${name}-host-key-${type}`,
-                { comment: hostKeyComment(name, type), keyType: type },
-                parent,
-              ),
-            ]),
-          ) as Record<KeyType, KeyPairResource>);
-
-    // Network: an existing subnet, or a VNet with a private subnet (and a NAT gateway for a VM without public IP).
-    const vnetSpace = net.vnetAddressSpace ?? [...DEFAULTS.vnetAddressSpace];
-    let subnetId: pulumi.Input<string>;
-    if (net.subnetId !== undefined) {
-      subnetId = net.subnetId;
-    } else {
-      const vnet = new network.VirtualNetwork(
-        `${name}-vnet`,
-        { resourceGroupName, location, tags, addressSpace: { addressPrefixes: vnetSpace } },
-        parent,
-      );
-      const nat =
-        (net.natGateway ?? !net.publicIp)
-          ? new network.NatGateway(
-              `${name}-nat`,
-              {
-                resourceGroupName,
-                location,
-                tags,
-                sku: { name: "Standard" },
-                publicIpAddresses: [{ id: standardPublicIp(`${name}-nat-ip`).id }],
-              },
-              parent,
-            )
-          : undefined;
-      subnetId = new network.Subnet(
-        `${name}-subnet`,
-        {
-          resourceGroupName,
-          virtualNetworkName: vnet.name,
-          addressPrefix: net.subnetAddressPrefix ?? DEFAULTS.subnetAddressPrefix,
-          // Explicit, whatever the API version's default: no implicit internet access. A public IP or the NAT
-          // gateway is the VM's way out.
-          defaultOutboundAccess: false,
-          natGateway: nat ? { id: nat.id } : undefined,
-        },
-        parent,
-      ).id;
-    }
-
-    const sources =
-      net.allowedSshSourceCidrs ?? (net.subnetId !== undefined ? ["VirtualNetwork"] : vnetSpace);
-    const nsg = new network.NetworkSecurityGroup(
-      `${name}-nsg`,
-      {
-        resourceGroupName,
-        location,
-        tags,
-        securityRules: [
-          {
-            name: "allow-ssh",
-            description: "SSH from the allowed sources only (vm-with-ready-ssh)",
-            priority: DEFAULTS.sshRulePriority,
-            direction: "Inbound",
-            access: "Allow",
-            protocol: "Tcp",
-            sourcePortRange: "*",
-            destinationPortRange: String(DEFAULTS.sshPort),
-            destinationAddressPrefix: "*",
-            // A service tag such as VirtualNetwork is allowed only in the singular field.
-            ...(sources.length === 1
-              ? { sourceAddressPrefix: sources[0] }
-              : { sourceAddressPrefixes: sources }),
-          },
-        ],
-      },
+        : new azure.resources.ResourceGroup(
+            `${name}-rg`,
+            { location: args.location, tags: args.tags },
+            parent,
+          ).name;
+    const place: Placement = {
+      name,
+      azure,
       parent,
-    );
+      location: args.location,
+      tags: args.tags,
+      resourceGroupName,
+    };
+    const newKeyPair = (keyName: string, keyArgs: SshKeyPairArgs) =>
+      this.newKeyPair(keyName, keyArgs, parent);
 
-    function standardPublicIp(ipName: string): Network.PublicIPAddress {
-      return new network.PublicIPAddress(
-        ipName,
-        {
-          resourceGroupName,
-          location,
-          tags,
-          sku: { name: "Standard", tier: "Regional" },
-          publicIPAllocationMethod: "Static",
-          publicIPAddressVersion: "IPv4",
-        },
-        parent,
-      );
-    }
-    const publicIp = net.publicIp ? standardPublicIp(`${name}-ip`) : undefined;
-
-    const nic = new network.NetworkInterface(
-      `${name}-nic`,
-      {
-        resourceGroupName,
-        location,
-        tags,
-        networkSecurityGroup: { id: nsg.id },
-        ipConfigurations: [
-          {
-            name: "primary",
-            primary: true,
-            privateIPAllocationMethod: "Dynamic",
-            subnet: { id: subnetId },
-            publicIPAddress: publicIp ? { id: publicIp.id } : undefined,
-          },
-        ],
-      },
-      { ...parent, deleteBeforeReplace: true, replaceOnChanges: NIC_REPLACE_ON_CHANGES },
-    );
-
-    // Custom data: the user's user data first, the component's cloud-config (the host keys) last.
-    const customData = hostKeys
-      ? pulumi
-          .secret(
-            pulumi.all(
-              KEY_TYPES.map((type) =>
-                pulumi.all([hostKeys[type].privateKey, hostKeys[type].publicKey]),
-              ),
-            ),
-          )
-          .apply((pairs) => {
-            const keys = Object.fromEntries(
-              KEY_TYPES.map((type, i) => [
-                type,
-                { privateKey: pairs[i][0], publicKey: pairs[i][1] },
-              ]),
-            ) as HostKeys;
-            return encodeCustomData(vmUserData(args.customData, keys)!);
-          })
-      : args.customData !== undefined
-        ? encodeCustomData(vmUserData(args.customData, undefined)!)
-        : undefined;
-
-    const adminUsername = args.adminUsername;
-    const vm = new compute.VirtualMachine(
-      `${name}-vm`,
-      {
-        resourceGroupName,
-        location,
-        tags,
-        hardwareProfile: { vmSize: args.vmSize ?? DEFAULTS.vmSize },
-        networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
-        osProfile: {
-          computerName: args.computerName ?? tidyComputerName(name),
-          adminUsername,
-          customData,
-          linuxConfiguration: {
-            disablePasswordAuthentication: true,
-            provisionVMAgent: true,
-            ssh: {
-              publicKeys: [
-                { path: `/home/${adminUsername}/.ssh/authorized_keys`, keyData: publicKey },
-              ],
-            },
-          },
-        },
-        storageProfile: {
-          imageReference: parseImage(args.image),
-          osDisk: {
-            createOption: "FromImage",
-            deleteOption: "Delete",
-            caching: "ReadWrite",
-            diskSizeGB: args.osDisk?.sizeGb,
-            managedDisk: {
-              storageAccountType: args.osDisk?.storageAccountType ?? DEFAULTS.osDiskType,
-            },
-          },
-        },
-        // Managed boot diagnostics: the serial log is there when a boot fails.
-        diagnosticsProfile: { bootDiagnostics: { enabled: true } },
-      },
-      {
-        ...parent,
-        deleteBeforeReplace: true,
-        replaceOnChanges: VM_REPLACE_ON_CHANGES,
-        ...frozen,
-      },
-    );
+    const admin = adminKey(name, args, newKeyPair);
+    const hostKeys = hostKeyPairs(name, args, newKeyPair);
+    const { nic, publicIp } = vmNetwork(place, args.network ?? {});
+    const vm = virtualMachine(place, args, {
+      nicId: nic.id,
+      publicKey: admin.publicKey,
+      customData: customDataOf(args.customData, hostKeys),
+      frozen,
+    });
 
     this.resourceGroupName = resourceGroupName;
     this.virtualMachine = vm;
@@ -352,22 +188,22 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
         : publicIp
           ? publicIp.ipAddress.apply((address) => address ?? "")
           : this.privateIpAddress;
-    this.adminUsername = pulumi.output(adminUsername);
+    this.adminUsername = pulumi.output(args.adminUsername);
 
     const hostPublicKeys = hostKeys
       ? pulumi.all(KEY_TYPES.map((type) => hostKeys[type].publicKey))
       : undefined;
-    const readiness = args.readiness ?? {};
+    const ssh = args.ssh ?? {};
     this.ready = this.newReadiness(
       `${name}-ready`,
       {
         host: this.sshHost,
         port: DEFAULTS.sshPort,
-        username: adminUsername,
-        privateKey,
+        username: args.adminUsername,
+        privateKey: admin.privateKey,
         passphrase: ssh.passphrase,
         // The readiness arguments, each with the component's default where the spec gives one (level, timeout).
-        ...readinessArgs(readiness),
+        ...readinessArgs(args.readiness ?? {}),
         // Ed25519 first: the check offers the pinned types in this order, so sshd presents that one.
         hostKeyPin: hostPublicKeys,
         // A replaced VM has a new vmId: wait for it again.
@@ -380,14 +216,15 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
     this.hostKey = this.ready.hostKey.apply((key) => key || undefined);
     this.knownHostsLine = this.ready.knownHostsLine.apply((line) => line || undefined);
     this.hostPublicKeys = hostPublicKeys ?? pulumi.output(undefined);
-    this.adminPublicKey = publicKey;
-    this.adminPrivateKey = privateKey;
+    this.adminPublicKey = admin.publicKey;
+    this.adminPrivateKey = admin.privateKey;
+    const user = args.adminUsername;
     this.connection = pulumi
-      .all([this.ready.host, this.ready.port, this.ready.hostKey, privateKey, ssh.passphrase])
+      .all([this.ready.host, this.ready.port, this.ready.hostKey, admin.privateKey, ssh.passphrase])
       .apply(([host, port, verifiedKey, key, passphrase]) => ({
         host,
         port,
-        user: adminUsername,
+        user,
         privateKey: key,
         ...(passphrase === undefined ? {} : { privateKeyPassword: passphrase }),
         ...(verifiedKey ? { hostKey: verifiedKey } : {}),
@@ -411,10 +248,27 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
     });
   }
 
-  /**
-   * Makes a key pair child. Here a dynamic resource: TypeScript and JavaScript programs need no plugin. The
-   * provider plugin (components/plugin) makes its own custom resource instead, which any language can run.
-   */
+  /** Makes a key pair child. */
+  protected abstract newKeyPair(
+    name: string,
+    args: SshKeyPairArgs,
+    opts: pulumi.CustomResourceOptions,
+  ): KeyPairResource;
+
+  /** Makes the readiness child. */
+  protected abstract newReadiness(
+    name: string,
+    args: SshReadinessArgs,
+    opts: pulumi.CustomResourceOptions,
+  ): Ready;
+}
+
+/**
+ * An Azure Linux VM, its network, its host keys pinned from the first contact, and an SshReadiness (`ready`)
+ * that resolves only when sshd really answers. Its key pairs and readiness check are dynamic resources:
+ * TypeScript and JavaScript programs need no plugin.
+ */
+export class VmWithReadySsh extends VmWithReadySshBase<SshReadiness> {
   protected newKeyPair(
     name: string,
     args: SshKeyPairArgs,
@@ -423,7 +277,6 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
     return new SshKeyPair(name, args, opts);
   }
 
-  /** Makes the readiness child; the provider plugin makes its own custom resource (see newKeyPair). */
   protected newReadiness(
     name: string,
     args: SshReadinessArgs,
@@ -433,10 +286,256 @@ export class VmWithReadySsh extends pulumi.ComponentResource {
   }
 }
 
-/** What the component reads of a key pair child, whichever resource makes it. */
-export interface KeyPairResource extends pulumi.CustomResource {
-  readonly publicKey: pulumi.Output<string>;
-  readonly privateKey: pulumi.Output<string>;
+/** Where the component's Azure resources go, and under what. */
+interface Placement {
+  /** The component's name: each child's name starts with it. */
+  name: string;
+  azure: ReturnType<typeof azureNative>;
+  parent: pulumi.CustomResourceOptions;
+  location: pulumi.Input<string> | undefined;
+  tags: VmWithReadySshArgs["tags"];
+  resourceGroupName: pulumi.Output<string>;
+}
+
+/** The admin key: the user's (its public half given or derived), or a pair generated once and kept. */
+function adminKey(
+  name: string,
+  args: VmWithReadySshArgs,
+  newKeyPair: (name: string, args: SshKeyPairArgs) => KeyPairResource,
+): { privateKey: pulumi.Output<string>; publicKey: pulumi.Output<string> } {
+  const ssh = args.ssh ?? {};
+  const generated =
+    ssh.privateKey === undefined
+      ? newKeyPair(`${name}-admin-key`, { comment: `${args.adminUsername}@${name}` })
+      : undefined;
+  // Secret here too, not only through the key pair's additionalSecretOutputs: the key must never be plain.
+  const privateKey = pulumi.secret(generated ? generated.privateKey : ssh.privateKey!);
+  const publicKey = generated
+    ? generated.publicKey
+    : ssh.publicKey !== undefined
+      ? pulumi.output(ssh.publicKey).apply((key) => checkPublicKey(key))
+      : pulumi.unsecret(
+          pulumi
+            .all([ssh.privateKey!, ssh.passphrase])
+            .apply(([key, pass]) => publicKeyOf(key, pass)),
+        );
+  return { privateKey, publicKey };
+}
+
+/**
+ * One host key pair of each type, pinned from the first contact; none with `hostKeyTrust: "first-seen"`. The
+ * Ed25519 pair keeps the name it had when it was the only one, so an upgrade of this package keeps it.
+ */
+function hostKeyPairs(
+  name: string,
+  args: VmWithReadySshArgs,
+  newKeyPair: (name: string, args: SshKeyPairArgs) => KeyPairResource,
+): Record<KeyType, KeyPairResource> | undefined {
+  if (args.hostKeyTrust === "first-seen") return undefined;
+  return Object.fromEntries(
+    KEY_TYPES.map((type) => [
+      type,
+      newKeyPair(type === "ed25519" ? `${name}-host-key` : `${name}-host-key-${type}`, {
+        comment: hostKeyComment(name, type),
+        keyType: type,
+      }),
+    ]),
+  ) as Record<KeyType, KeyPairResource>;
+}
+
+/**
+ * The VM's network: an existing subnet, or a VNet with a private subnet (and a NAT gateway for a VM without a
+ * public IP); the NSG that lets SSH in from the allowed sources only; the public IP, if asked; the NIC.
+ */
+function vmNetwork(
+  place: Placement,
+  net: NonNullable<VmWithReadySshArgs["network"]>,
+): { nic: Network.NetworkInterface; publicIp: Network.PublicIPAddress | undefined } {
+  const { name, parent, location, tags, resourceGroupName } = place;
+  const { network } = place.azure;
+  const standardPublicIp = (ipName: string) =>
+    new network.PublicIPAddress(
+      ipName,
+      {
+        resourceGroupName,
+        location,
+        tags,
+        sku: { name: "Standard", tier: "Regional" },
+        publicIPAllocationMethod: "Static",
+        publicIPAddressVersion: "IPv4",
+      },
+      parent,
+    );
+
+  const vnetSpace = net.vnetAddressSpace ?? [...DEFAULTS.vnetAddressSpace];
+  let subnetId: pulumi.Input<string>;
+  if (net.subnetId !== undefined) {
+    subnetId = net.subnetId;
+  } else {
+    const vnet = new network.VirtualNetwork(
+      `${name}-vnet`,
+      { resourceGroupName, location, tags, addressSpace: { addressPrefixes: vnetSpace } },
+      parent,
+    );
+    const nat =
+      (net.natGateway ?? !net.publicIp)
+        ? new network.NatGateway(
+            `${name}-nat`,
+            {
+              resourceGroupName,
+              location,
+              tags,
+              sku: { name: "Standard" },
+              publicIpAddresses: [{ id: standardPublicIp(`${name}-nat-ip`).id }],
+            },
+            parent,
+          )
+        : undefined;
+    subnetId = new network.Subnet(
+      `${name}-subnet`,
+      {
+        resourceGroupName,
+        virtualNetworkName: vnet.name,
+        addressPrefix: net.subnetAddressPrefix ?? DEFAULTS.subnetAddressPrefix,
+        // Explicit, whatever the API version's default: no implicit internet access. A public IP or the NAT
+        // gateway is the VM's way out.
+        defaultOutboundAccess: false,
+        natGateway: nat ? { id: nat.id } : undefined,
+      },
+      parent,
+    ).id;
+  }
+
+  const sources =
+    net.allowedSshSourceCidrs ?? (net.subnetId !== undefined ? ["VirtualNetwork"] : vnetSpace);
+  const nsg = new network.NetworkSecurityGroup(
+    `${name}-nsg`,
+    {
+      resourceGroupName,
+      location,
+      tags,
+      securityRules: [
+        {
+          name: "allow-ssh",
+          description: "SSH from the allowed sources only (vm-with-ready-ssh)",
+          priority: DEFAULTS.sshRulePriority,
+          direction: "Inbound",
+          access: "Allow",
+          protocol: "Tcp",
+          sourcePortRange: "*",
+          destinationPortRange: String(DEFAULTS.sshPort),
+          destinationAddressPrefix: "*",
+          // A service tag such as VirtualNetwork is allowed only in the singular field.
+          ...(sources.length === 1
+            ? { sourceAddressPrefix: sources[0] }
+            : { sourceAddressPrefixes: sources }),
+        },
+      ],
+    },
+    parent,
+  );
+
+  const publicIp = net.publicIp ? standardPublicIp(`${name}-ip`) : undefined;
+  const nic = new network.NetworkInterface(
+    `${name}-nic`,
+    {
+      resourceGroupName,
+      location,
+      tags,
+      networkSecurityGroup: { id: nsg.id },
+      ipConfigurations: [
+        {
+          name: "primary",
+          primary: true,
+          privateIPAllocationMethod: "Dynamic",
+          subnet: { id: subnetId },
+          publicIPAddress: publicIp ? { id: publicIp.id } : undefined,
+        },
+      ],
+    },
+    { ...parent, deleteBeforeReplace: true, replaceOnChanges: NIC_REPLACE_ON_CHANGES },
+  );
+  return { nic, publicIp };
+}
+
+/** Custom data: the user's user data first, the component's cloud-config (the host keys) last; secret. */
+function customDataOf(
+  userData: VmWithReadySshArgs["customData"],
+  hostKeys: Record<KeyType, KeyPairResource> | undefined,
+): pulumi.Input<string> | undefined {
+  if (!hostKeys)
+    return userData !== undefined ? encodeCustomData(vmUserData(userData, undefined)!) : undefined;
+  return pulumi
+    .secret(
+      pulumi.all(
+        KEY_TYPES.map((type) => pulumi.all([hostKeys[type].privateKey, hostKeys[type].publicKey])),
+      ),
+    )
+    .apply((pairs) => {
+      const keys = Object.fromEntries(
+        KEY_TYPES.map((type, i) => [type, { privateKey: pairs[i][0], publicKey: pairs[i][1] }]),
+      ) as HostKeys;
+      return encodeCustomData(vmUserData(userData, keys)!);
+    });
+}
+
+/** The VM, on its NIC, with the admin key and the custom data; replaced where Azure cannot change it. */
+function virtualMachine(
+  place: Placement,
+  args: VmWithReadySshArgs,
+  parts: {
+    nicId: pulumi.Input<string>;
+    publicKey: pulumi.Input<string>;
+    customData: pulumi.Input<string> | undefined;
+    frozen: pulumi.CustomResourceOptions;
+  },
+): Compute.VirtualMachine {
+  const { name, parent, location, tags, resourceGroupName } = place;
+  const adminUsername = args.adminUsername;
+  return new place.azure.compute.VirtualMachine(
+    `${name}-vm`,
+    {
+      resourceGroupName,
+      location,
+      tags,
+      hardwareProfile: { vmSize: args.vmSize ?? DEFAULTS.vmSize },
+      networkProfile: { networkInterfaces: [{ id: parts.nicId, primary: true }] },
+      osProfile: {
+        computerName: args.computerName ?? tidyComputerName(name),
+        adminUsername,
+        customData: parts.customData,
+        linuxConfiguration: {
+          disablePasswordAuthentication: true,
+          provisionVMAgent: true,
+          ssh: {
+            publicKeys: [
+              { path: `/home/${adminUsername}/.ssh/authorized_keys`, keyData: parts.publicKey },
+            ],
+          },
+        },
+      },
+      storageProfile: {
+        imageReference: parseImage(args.image),
+        osDisk: {
+          createOption: "FromImage",
+          deleteOption: "Delete",
+          caching: "ReadWrite",
+          diskSizeGB: args.osDisk?.sizeGb,
+          managedDisk: {
+            storageAccountType: args.osDisk?.storageAccountType ?? DEFAULTS.osDiskType,
+          },
+        },
+      },
+      // Managed boot diagnostics: the serial log is there when a boot fails.
+      diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+    },
+    {
+      ...parent,
+      deleteBeforeReplace: true,
+      replaceOnChanges: VM_REPLACE_ON_CHANGES,
+      ...parts.frozen,
+    },
+  );
 }
 
 /** The component's `readiness` arguments as SshReadiness inputs, with the component's defaults from the spec. */

@@ -3,17 +3,17 @@
 // cannot run (their host needs the Node SDK in the program's directory, pulumi/pulumi#5455).
 import * as pulumi from "@pulumi/pulumi";
 import type { SshKeyPairArgs } from "../azure/ssh-key-pair";
-import { VmWithReadySsh, type KeyPairResource } from "../azure/vm-with-ready-ssh";
 import {
-  readinessProps,
-  SshReadiness,
-  type SshReadinessArgs,
-} from "../ssh-readiness/ssh-readiness";
+  VmWithReadySshBase,
+  type KeyPairResource,
+  type ReadinessResource,
+} from "../azure/vm-with-ready-ssh";
+import { readinessProps, type SshReadinessArgs } from "../ssh-readiness/ssh-readiness";
 import { SSH_KEY_PAIR, SSH_READINESS } from "./schema";
 import { PLUGIN_VERSION } from "./version";
 
 /** SshReadiness as the plugin's custom resource: the same inputs, secrets and outputs. */
-export class PluginSshReadiness extends pulumi.CustomResource {
+export class PluginSshReadiness extends pulumi.CustomResource implements ReadinessResource {
   declare readonly host: pulumi.Output<string>;
   declare readonly port: pulumi.Output<number>;
   declare readonly hostKey: pulumi.Output<string | undefined>;
@@ -40,8 +40,8 @@ export class PluginSshKeyPair extends pulumi.CustomResource implements KeyPairRe
 }
 
 /** VmWithReadySsh whose children are the plugin's resources: one component, two ways of running it. */
-export class PluginVmWithReadySsh extends VmWithReadySsh {
-  protected override newKeyPair(
+export class PluginVmWithReadySsh extends VmWithReadySshBase<PluginSshReadiness> {
+  protected newKeyPair(
     name: string,
     args: SshKeyPairArgs,
     opts: pulumi.CustomResourceOptions,
@@ -49,13 +49,11 @@ export class PluginVmWithReadySsh extends VmWithReadySsh {
     return new PluginSshKeyPair(name, args, opts);
   }
 
-  protected override newReadiness(
+  protected newReadiness(
     name: string,
     args: SshReadinessArgs,
     opts: pulumi.CustomResourceOptions,
-  ): SshReadiness {
-    // The component reads SshReadiness's outputs of it, which this resource has; the TypeScript class never
-    // leaves the plugin's process.
-    return new PluginSshReadiness(name, args, opts) as unknown as SshReadiness;
+  ): PluginSshReadiness {
+    return new PluginSshReadiness(name, args, opts);
   }
 }

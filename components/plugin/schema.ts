@@ -244,7 +244,7 @@ export const RESOURCES: Record<string, ResourceSkeleton> = {
       },
     },
     outputs: {
-      from: "VmWithReadySsh",
+      from: "VmWithReadySshBase",
       properties: {
         vmId: string,
         resourceGroupName: string,

@@ -48,24 +48,197 @@ export async function runWait(
   opts: ResolvedOptions,
   deps: WaitDependencies,
 ): Promise<SshReadyResult> {
-  const { clock, signal } = deps;
-  signal?.throwIfAborted();
-  // The one deadline: every attempt, phase and pause asks it how long it may take.
-  const deadline = new Deadline(clock, opts.timeoutMs);
-  const schedule = new RetrySchedule(opts.schedule, () => clock.random());
-  const counts: Partial<Record<FailureClass, number>> = {};
-  const seenKeys: HostKeyInfo[] = [];
-  const mismatched: HostKeyInfo[] = [];
-  const excludedKeyTypes: string[] = [];
-  const jump = opts.jumpHost ? new JumpSession(opts.jumpHost, opts.lookup) : undefined;
-  let furthest: Phase = "connect";
-  let attempts = 0;
-  let lastOutput: string | undefined;
-  let lastCounted: AttemptOutcome | undefined;
-  /** The last attempt whose readiness command succeeded but whose confirming login failed. */
-  let commandSucceededIn: number | undefined;
+  deps.signal?.throwIfAborted();
+  return new Wait(opts, deps).run();
+}
 
-  const fail = (code: SshNotReadyCode, outcome: AttemptOutcome): SshNotReadyError => {
+/** One wait: its deadline, its pacing, and what its attempts found so far. */
+class Wait {
+  /** The one deadline: every attempt, phase and pause asks it how long it may take. */
+  private readonly deadline: Deadline;
+  private readonly schedule: RetrySchedule;
+  private readonly jump: JumpSession | undefined;
+  private readonly counts: Partial<Record<FailureClass, number>> = {};
+  private readonly seenKeys: HostKeyInfo[] = [];
+  private readonly mismatched: HostKeyInfo[] = [];
+  private readonly excludedKeyTypes: string[] = [];
+  private furthest: Phase = "connect";
+  private attempts = 0;
+  private lastOutput: string | undefined;
+  /** The last attempt counted: what a deadline that cuts the next one reports. */
+  private lastCounted: AttemptOutcome | undefined;
+  /** The last attempt whose readiness command succeeded but whose confirming login failed. */
+  private commandSucceededIn: number | undefined;
+  /** Key offers per connection: fewer once a server ends a connection at fewer (MaxAuthTries). */
+  private keyOffers = KEY_OFFERS;
+
+  constructor(
+    private readonly opts: ResolvedOptions,
+    private readonly deps: WaitDependencies,
+  ) {
+    this.deadline = new Deadline(deps.clock, opts.timeoutMs);
+    this.schedule = new RetrySchedule(opts.schedule, () => deps.clock.random());
+    this.jump = opts.jumpHost ? new JumpSession(opts.jumpHost, opts.lookup) : undefined;
+  }
+
+  async run(): Promise<SshReadyResult> {
+    const { opts, deps, deadline } = this;
+    try {
+      for (;;) {
+        this.attempts += 1;
+        const startedMs = deadline.elapsedMs();
+        const offers = this.offers();
+        const outcome = await deps.attempt(opts, {
+          signal: deps.signal,
+          deadline,
+          jump: this.jump,
+          hostKeyAlgorithms: hostKeyAlgorithmsFor(opts.pin, this.excludedKeyTypes),
+          keyOffers: offers,
+          onCommandStart: () =>
+            deps.onCommandStart?.({
+              attempt: this.attempts,
+              elapsedMs: Math.round(deadline.elapsedMs()),
+              command: opts.command,
+            }),
+        });
+        this.note(outcome);
+        const event = this.eventOf(outcome, startedMs);
+        if (outcome.ok) {
+          deps.onAttempt?.(event);
+          return result(
+            opts,
+            outcome,
+            this.seenKeys,
+            this.attempts,
+            deadline.elapsedMs(),
+            deps.clock.date(),
+          );
+        }
+        if (outcome.cutByDeadline && this.lastCounted) {
+          deps.onAttempt?.(event);
+          throw await this.atDeadline(this.lastCounted);
+        }
+        const failure = outcome.failure ?? "timeout";
+        this.counts[failure] = (this.counts[failure] ?? 0) + 1;
+        this.lastCounted = outcome;
+        const final = this.finalCode(outcome, failure);
+        if (final) {
+          deps.onAttempt?.(event);
+          throw this.error(final, outcome);
+        }
+        if (outcome.authLimitHit) this.keyOffers = Math.max(1, (outcome.keyOffers ?? 1) - 1);
+        const delay = this.pause(outcome, failure, offers, startedMs);
+        const remaining = deadline.remainingMs();
+        if (remaining >= MIN_ATTEMPT_MS) event.nextDelayMs = Math.min(delay, remaining);
+        deps.onAttempt?.(event);
+        if (remaining >= MIN_ATTEMPT_MS)
+          await deps.clock.sleep(Math.min(delay, remaining), deps.signal);
+        // No attempt starts with too little time to mean anything.
+        if (deadline.remainingMs() < MIN_ATTEMPT_MS) throw await this.atDeadline(outcome);
+      }
+    } finally {
+      this.jump?.close();
+    }
+  }
+
+  /**
+   * The key offers of the next connection. Re-offering spreads over a little more than one polite interval (a
+   * hand loop's pause plus its login), and the next connection comes one offer interval after the last
+   * refusal: offers stay evenly spaced, and connections come further apart than a polite reconnect's.
+   */
+  private offers(): { max: number; everyMs: number } | undefined {
+    const span = REOFFER_SPAN * this.opts.schedule.politeIntervalMs;
+    const max = this.keyOffers;
+    return max > 1 ? { max, everyMs: Math.round(span / (max - 1)) } : undefined;
+  }
+
+  /** What an attempt found that outlasts it: the furthest phase, host keys, command output. */
+  private note(outcome: AttemptOutcome): void {
+    if (outcome.hop === "target" && phaseRank(outcome.reached) > phaseRank(this.furthest))
+      this.furthest = outcome.reached;
+    for (const key of outcome.hostKeysSeen) {
+      if (this.seenKeys.at(-1)?.fingerprint !== key.fingerprint) this.seenKeys.push(key);
+    }
+    if (outcome.output !== undefined) this.lastOutput = outcome.output;
+    if (outcome.commandSucceeded) {
+      this.commandSucceededIn = this.attempts;
+      this.furthest = "command";
+    }
+  }
+
+  private eventOf(outcome: AttemptOutcome, startedMs: number): AttemptEvent {
+    return {
+      attempt: this.attempts,
+      hop: outcome.hop,
+      outcome: outcome.ok ? "ready" : (outcome.failure ?? "timeout"),
+      reached: outcome.reached,
+      startedMs: Math.round(startedMs),
+      elapsedMs: Math.round(this.deadline.elapsedMs()),
+      timestamp: this.deps.clock.now(),
+      detail: outcome.detail,
+      serverBanner: outcome.banner,
+      hostKeyFingerprint: outcome.hostKey?.fingerprint,
+      exitCode: outcome.exitCode,
+      cutByDeadline: outcome.cutByDeadline,
+    };
+  }
+
+  /**
+   * The code of a failure that waiting cannot fix, or undefined to go on. A fingerprint pin does not say which
+   * key type it is for: a mismatch on one type means "not this type", so the other types are tried before the
+   * mismatch is final. Full-key pins are final at once; so is the jump host's mismatch (its session has tried
+   * the jump host's other key types already).
+   */
+  private finalCode(outcome: AttemptOutcome, failure: FailureClass): SshNotReadyCode | undefined {
+    if (failure === "host-key-mismatch" && outcome.hop === "jump") return "HOST_KEY_MISMATCH";
+    let keyTypesLeft = false;
+    if (failure === "host-key-mismatch" && outcome.hostKey) {
+      this.mismatched.push(outcome.hostKey);
+      if (this.opts.pin && !this.opts.pin.onlyFullKeys) {
+        this.excludedKeyTypes.push(outcome.hostKey.type);
+        keyTypesLeft = HOST_KEY_TYPES.some((type) => !this.excludedKeyTypes.includes(type));
+      }
+    }
+    if (
+      (failure === "host-key-mismatch" && !keyTypesLeft) ||
+      (failure === "handshake" && this.mismatched.length > 0 && outcome.hop === "target")
+    )
+      return "HOST_KEY_MISMATCH";
+    if (outcome.fatal && failure !== "host-key-mismatch")
+      return failure === "forwarding-refused" ? "FORWARDING_REFUSED" : "COMMAND_FAILED";
+    return undefined;
+  }
+
+  /**
+   * The pause before the next attempt, as the schedule says. A connection that kept re-offering the key was a
+   * polite wait itself: the next starts that much sooner, but one offer interval after the last refusal, not
+   * at once: the new connection offers the key as soon as it is up, and an offer a moment after a refused one
+   * would only spend a connection early.
+   */
+  private pause(
+    outcome: AttemptOutcome,
+    failure: FailureClass,
+    offers: { everyMs: number } | undefined,
+    startedMs: number,
+  ): number {
+    const delay = this.schedule.next(failure, outcome.reached);
+    if (offers && (outcome.keyOffers ?? 0) > 1)
+      return Math.max(offers.everyMs, delay - (this.deadline.elapsedMs() - startedMs));
+    return delay;
+  }
+
+  /**
+   * The timeout's error, once the deadline is reached: the wait gives up at the deadline, not before it, so
+   * the message never says less than the timeout the user set (the attempts' timers run on the same clock, so
+   * an attempt the deadline cut ends at it).
+   */
+  private async atDeadline(outcome: AttemptOutcome): Promise<SshNotReadyError> {
+    await this.deadline.reached(this.deps.signal);
+    return this.error("SSH_NOT_READY", outcome);
+  }
+
+  private error(code: SshNotReadyCode, outcome: AttemptOutcome): SshNotReadyError {
+    const { opts, jump } = this;
     const last: LastFailure = {
       class: outcome.failure ?? "timeout",
       phase: outcome.reached,
@@ -76,17 +249,17 @@ export async function runWait(
       code,
       host: opts.host,
       port: opts.port,
-      reached: furthest,
-      attempts,
-      counts: { ...counts },
+      reached: this.furthest,
+      attempts: this.attempts,
+      counts: { ...this.counts },
       last,
-      elapsedMs: deadline.elapsedMs(),
-      commandOutput: lastOutput,
+      elapsedMs: this.deadline.elapsedMs(),
+      commandOutput: this.lastOutput,
     };
     if (code === "HOST_KEY_MISMATCH") {
       // The jump host's mismatch comes whole from its session; the target's is collected here.
       const jumpMismatch = outcome.hop === "jump" ? outcome.mismatch : undefined;
-      const presented = jumpMismatch?.presented ?? mismatched;
+      const presented = jumpMismatch?.presented ?? this.mismatched;
       const expected = jumpMismatch?.expected ?? opts.pin?.describe() ?? "";
       const where = jumpMismatch ? `jump host ${jump?.label}` : endpoint(opts.host, opts.port);
       return new HostKeyMismatchError(
@@ -101,131 +274,13 @@ export async function runWait(
       username: opts.username,
       level: opts.level,
       jump: jump?.label,
-      furthest,
-      commandSucceededIn,
+      furthest: this.furthest,
+      commandSucceededIn: this.commandSucceededIn,
     };
     return new SshNotReadyError(
       code === "SSH_NOT_READY" ? summarizeTimeout(input) : summarizeFatal(input),
       details,
     );
-  };
-
-  // Re-offering spreads over a little more than one polite interval (a hand loop's pause plus its login), and
-  // the next connection comes one offer interval after the last refusal: offers stay evenly spaced, and
-  // connections come further apart than a polite reconnect's.
-  let keyOffers = KEY_OFFERS;
-  const span = REOFFER_SPAN * opts.schedule.politeIntervalMs;
-  const offersOf = (max: number) =>
-    max > 1 ? { max, everyMs: Math.round(span / (max - 1)) } : undefined;
-  // The wait gives up at the deadline, not before it, so the message never says less than the timeout the
-  // user set: the attempts' timers run on the same clock, so an attempt the deadline cut ends at it.
-  const reachDeadline = () => deadline.reached(signal);
-
-  try {
-    for (;;) {
-      attempts += 1;
-      const startedMs = deadline.elapsedMs();
-      const offers = offersOf(keyOffers);
-      const outcome = await deps.attempt(opts, {
-        signal,
-        deadline,
-        jump,
-        hostKeyAlgorithms: hostKeyAlgorithmsFor(opts.pin, excludedKeyTypes),
-        keyOffers: offers,
-        onCommandStart: () =>
-          deps.onCommandStart?.({
-            attempt: attempts,
-            elapsedMs: Math.round(deadline.elapsedMs()),
-            command: opts.command,
-          }),
-      });
-      if (outcome.hop === "target" && phaseRank(outcome.reached) > phaseRank(furthest))
-        furthest = outcome.reached;
-      for (const key of outcome.hostKeysSeen) {
-        if (seenKeys.at(-1)?.fingerprint !== key.fingerprint) seenKeys.push(key);
-      }
-      if (outcome.output !== undefined) lastOutput = outcome.output;
-      if (outcome.commandSucceeded) {
-        commandSucceededIn = attempts;
-        furthest = "command";
-      }
-      const event: AttemptEvent = {
-        attempt: attempts,
-        hop: outcome.hop,
-        outcome: outcome.ok ? "ready" : (outcome.failure ?? "timeout"),
-        reached: outcome.reached,
-        startedMs: Math.round(startedMs),
-        elapsedMs: Math.round(deadline.elapsedMs()),
-        timestamp: clock.now(),
-        detail: outcome.detail,
-        serverBanner: outcome.banner,
-        hostKeyFingerprint: outcome.hostKey?.fingerprint,
-        exitCode: outcome.exitCode,
-        cutByDeadline: outcome.cutByDeadline,
-      };
-
-      if (outcome.ok) {
-        deps.onAttempt?.(event);
-        return result(opts, outcome, seenKeys, attempts, deadline.elapsedMs(), clock.date());
-      }
-      const failure = outcome.failure ?? "timeout";
-      if (outcome.cutByDeadline && lastCounted) {
-        deps.onAttempt?.(event);
-        await reachDeadline();
-        throw fail("SSH_NOT_READY", lastCounted);
-      }
-      counts[failure] = (counts[failure] ?? 0) + 1;
-      lastCounted = outcome;
-
-      // A fingerprint pin does not say which key type it is for: a mismatch on one type means "not this
-      // type", so the other types are tried before the mismatch is final. Full-key pins are final at once.
-      let keyTypesLeft = false;
-      if (failure === "host-key-mismatch" && outcome.hop === "jump") {
-        // The jump session has tried the jump host's other key types already.
-        deps.onAttempt?.(event);
-        throw fail("HOST_KEY_MISMATCH", outcome);
-      }
-      if (failure === "host-key-mismatch" && outcome.hostKey) {
-        mismatched.push(outcome.hostKey);
-        if (opts.pin && !opts.pin.onlyFullKeys) {
-          excludedKeyTypes.push(outcome.hostKey.type);
-          keyTypesLeft = HOST_KEY_TYPES.some((type) => !excludedKeyTypes.includes(type));
-        }
-      }
-      const mismatchFinal =
-        (failure === "host-key-mismatch" && !keyTypesLeft) ||
-        (failure === "handshake" && mismatched.length > 0 && outcome.hop === "target");
-      if (mismatchFinal) {
-        deps.onAttempt?.(event);
-        throw fail("HOST_KEY_MISMATCH", outcome);
-      }
-      if (outcome.fatal && failure !== "host-key-mismatch") {
-        deps.onAttempt?.(event);
-        throw fail(
-          failure === "forwarding-refused" ? "FORWARDING_REFUSED" : "COMMAND_FAILED",
-          outcome,
-        );
-      }
-
-      if (outcome.authLimitHit) keyOffers = Math.max(1, (outcome.keyOffers ?? 1) - 1);
-      let delay = schedule.next(failure, outcome.reached);
-      // A connection that kept re-offering the key was a polite wait itself: the next starts that much sooner,
-      // but one offer interval after the last refusal, not at once: the new connection offers the key as soon
-      // as it is up, and an offer a moment after a refused one would only spend a connection early.
-      if (offers && (outcome.keyOffers ?? 0) > 1)
-        delay = Math.max(offers.everyMs, delay - (deadline.elapsedMs() - startedMs));
-      const remaining = deadline.remainingMs();
-      if (remaining >= MIN_ATTEMPT_MS) event.nextDelayMs = Math.min(delay, remaining);
-      deps.onAttempt?.(event);
-      if (remaining >= MIN_ATTEMPT_MS) await clock.sleep(Math.min(delay, remaining), signal);
-      // No attempt starts with too little time to mean anything.
-      if (deadline.remainingMs() < MIN_ATTEMPT_MS) {
-        await reachDeadline();
-        throw fail("SSH_NOT_READY", outcome);
-      }
-    }
-  } finally {
-    jump?.close();
   }
 }
 

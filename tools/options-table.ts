@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import * as prettier from "prettier";
-import { OPTION_SPECS, type CliForm, type OptionSpec } from "../components/readiness/spec";
+import { flagOf, OPTION_SPECS, type OptionSpec } from "../components/readiness/spec";
 
 export const BEGIN =
   "<!-- options table: written from components/readiness/spec.ts by `npm run docs:options` -->";
@@ -23,14 +23,12 @@ const TYPE_WORDS: Record<OptionSpec["type"], string> = {
   jumpHost: "object",
 };
 
-function cliWords(cli: CliForm, specs: readonly OptionSpec[]): string {
+function cliWords(spec: OptionSpec): string {
+  const { cli } = spec;
   if ("flag" in cli) return `${cli.short ? `\`-${cli.short}\`, ` : ""}\`--${cli.flag}\``;
   if ("positional" in cli) return `\`${cli.positional}\``;
   if ("env" in cli) return `\`${cli.env}\``;
-  const owner = specs.find((s) => "flag" in s.cli && s.cli.flag === cli.partOf)!.cli as {
-    flag: string;
-    short?: string;
-  };
+  const owner = flagOf(spec)!;
   return `in ${owner.short ? `\`-${owner.short}\`` : `\`--${owner.flag}\``}`;
 }
 
@@ -42,7 +40,7 @@ export function optionsTable(specs: readonly OptionSpec[] = OPTION_SPECS): strin
     spec.component?.defaultText && spec.component.defaultText !== spec.defaultText
       ? `${spec.defaultText} (\`VmWithReadySsh\`: ${spec.component.defaultText})`
       : spec.defaultText,
-    cliWords(spec.cli, specs),
+    cliWords(spec),
     spec.name.startsWith("jumpHost.")
       ? "(with `jumpHost`)"
       : spec.recordedAs === false

@@ -8,7 +8,7 @@ import { parseLimit } from "../readiness/duration";
 import { InvalidOptionError } from "../readiness/errors";
 import { MAX_KEY_BYTES } from "../readiness/keys";
 import { shown } from "../readiness/printable";
-import { OPTION_SPECS, type CliForm, type OptionSpec } from "../readiness/spec";
+import { flagOf, OPTION_SPECS, type FlagForm, type OptionSpec } from "../readiness/spec";
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -100,7 +100,6 @@ function parsePort(text: string, flag: string): number {
   return port;
 }
 
-type FlagForm = Extract<CliForm, { flag: string }>;
 const flagged = (spec: OptionSpec): spec is OptionSpec & { cli: FlagForm } => "flag" in spec.cli;
 
 /** The readiness options that are flags, from the spec, in its order. */
@@ -336,15 +335,14 @@ export function parseCommandLine(
  * file, as typed.
  */
 export function flagNames(keyFiles: Record<string, string | undefined> = {}): FlagNames {
-  const flagOf = (cli: FlagForm) => (cli.short ? `-${cli.short}` : `--${cli.flag}`);
   return Object.fromEntries(
     OPTION_SPECS.map((spec) => {
       const { cli } = spec;
+      const flag = flagOf(spec);
       let name: string;
-      if ("flag" in cli) name = flagOf(cli);
+      if (flag) name = flag.short ? `-${flag.short}` : `--${flag.flag}`;
       else if ("positional" in cli) name = "host";
-      else if ("env" in cli) name = cli.env;
-      else name = flagOf(OPTION_FLAGS.find((other) => other.cli.flag === cli.partOf)!.cli);
+      else name = (cli as { env: string }).env;
       const file = keyFiles[spec.name];
       return [spec.name, file === undefined ? name : `${name} ${shown(file, 200)}`];
     }),

@@ -44,6 +44,9 @@ export type CliForm =
   /** Part of another flag's value (`-J [USER@]HOST[:PORT]`). */
   | { partOf: string };
 
+/** A flag of ssh-ready. */
+export type FlagForm = Extract<CliForm, { flag: string }>;
+
 export interface OptionSpec {
   /** The option's name in `waitForSsh`, SshReadiness's inputs and VmWithReadySsh's `readiness`; a path for parts. */
   name: string;
@@ -321,4 +324,13 @@ export function optionSpec(name: string): OptionSpec {
   const spec = OPTIONS_BY_NAME.get(name);
   if (!spec) throw new Error(`no readiness option is named ${name}`);
   return spec;
+}
+
+/** The flag an option is given with on ssh-ready's command line: its own, or the one it is part of (`-J`). */
+export function flagOf(spec: OptionSpec): FlagForm | undefined {
+  const { cli } = spec;
+  if ("flag" in cli) return cli;
+  if (!("partOf" in cli)) return undefined;
+  const owner = OPTION_SPECS.find((other) => "flag" in other.cli && other.cli.flag === cli.partOf);
+  return owner?.cli as FlagForm | undefined;
 }

@@ -36,9 +36,15 @@ export interface VmNetworkArgs {
   allowedSshSourceCidrs?: string[];
   /** Put the VM in this existing subnet (resource ID) instead of a new VNet. Excludes the options below. */
   subnetId?: pulumi.Input<string>;
-  /** Address space of the new VNet. Defaults to ["10.0.0.0/16"]. */
+  /**
+   * Address space of the new VNet. Defaults to ["10.0.0.0/16"]. Azure's reserved ranges (multicast,
+   * loopback, link-local, 168.63.129.16) are refused.
+   */
   vnetAddressSpace?: string[];
-  /** Address prefix of the new subnet, inside the VNet's space. Defaults to "10.0.0.0/24". */
+  /**
+   * Address prefix of the new subnet, inside the VNet's space: IPv4, /2 to /29 (Azure's limits; the VM's
+   * network interface needs IPv4). Defaults to "10.0.0.0/24".
+   */
   subnetAddressPrefix?: string;
   /**
    * Give the new subnet a NAT gateway (Standard, with its own public IP) for outbound traffic. The new subnet

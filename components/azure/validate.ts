@@ -234,6 +234,52 @@ export function parseCidr(text: unknown, argument: string): Cidr {
   return { version, prefix, first: start, last: start + size - 1n };
 }
 
+/** A CIDR as Azure is sent it: the address in its shortest form, the prefix length always written. */
+export function canonicalCidr(text: string, argument: string): string {
+  const cidr = parseCidr(text, argument);
+  return `${numberToIp(cidr.first, cidr.version)}/${cidr.prefix}`;
+}
+
+/**
+ * IPv4 ranges a VNet may not use (Azure's VNet FAQ, "What address ranges can I use in my VNets?"): multicast,
+ * broadcast, loopback, link-local, and Azure's own DNS and metadata address.
+ */
+const RESERVED_RANGES: readonly [string, string][] = [
+  ["224.0.0.0/4", "multicast"],
+  ["255.255.255.255/32", "broadcast"],
+  ["127.0.0.0/8", "loopback"],
+  ["169.254.0.0/16", "link-local"],
+  ["168.63.129.16/32", "Azure's DNS and host address"],
+];
+
+/** Azure's rules for the component's subnet and VNet, with the rule in each message. */
+function checkAzureRanges(space: Cidr[], spaceText: string[], subnet: Cidr, subnetText: string) {
+  if (subnet.version === 6) {
+    throw new InvalidOptionError(
+      "network.subnetAddressPrefix",
+      `"${subnetText}" is IPv6: the VM's network interface needs an IPv4 subnet (Azure requires an IPv4 configuration on every network interface, and this component makes one subnet)`,
+    );
+  }
+  // Azure's VNet FAQ: "The smallest supported IPv4 subnet is /29, and the largest is /2."
+  if (subnet.prefix > 29 || subnet.prefix < 2) {
+    throw new InvalidOptionError(
+      "network.subnetAddressPrefix",
+      `"${subnetText}" is a /${subnet.prefix}: Azure's IPv4 subnets are /2 to /29 (it reserves five addresses of each)`,
+    );
+  }
+  space.forEach((range, i) => {
+    for (const [reservedText, what] of RESERVED_RANGES) {
+      const reserved = parseCidr(reservedText, "reserved");
+      if (range.version === 4 && range.first <= reserved.last && reserved.first <= range.last) {
+        throw new InvalidOptionError(
+          "network.vnetAddressSpace",
+          `"${spaceText[i]}" overlaps ${reservedText} (${what}), which Azure does not allow in a virtual network`,
+        );
+      }
+    }
+  });
+}
+
 /** Checks an OpenSSH public key line Azure accepts: ssh-ed25519, or ssh-rsa of at least 2048 bits. */
 export function checkPublicKey(line: unknown, argument = "ssh.publicKey"): string {
   if (typeof line !== "string" || line.trim() === "") {
@@ -402,6 +448,12 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
     const subnet = parseCidr(
       net.subnetAddressPrefix ?? DEFAULTS.subnetAddressPrefix,
       "network.subnetAddressPrefix",
+    );
+    checkAzureRanges(
+      space,
+      (net.vnetAddressSpace ?? DEFAULTS.vnetAddressSpace).map(String),
+      subnet,
+      String(net.subnetAddressPrefix ?? DEFAULTS.subnetAddressPrefix),
     );
     const inside = space.some(
       (s) => s.version === subnet.version && s.first <= subnet.first && subnet.last <= s.last,

@@ -13,6 +13,7 @@ import { encodeCustomData, vmUserData, type HostKeys } from "./cloud-init";
 import { KEY_TYPES, type KeyType } from "../keys/generation";
 import { SshKeyPair, type SshKeyPairArgs } from "./ssh-key-pair";
 import {
+  canonicalCidr,
   checkPublicKey,
   hostKeyComment,
   parseImage,
@@ -367,7 +368,10 @@ function vmNetwork(
       parent,
     );
 
-  const vnetSpace = net.vnetAddressSpace ?? [...DEFAULTS.vnetAddressSpace];
+  // CIDRs as Azure stores them (validate.ts checked them): "10.0.0.0/016" is sent as "10.0.0.0/16".
+  const vnetSpace = (net.vnetAddressSpace ?? DEFAULTS.vnetAddressSpace).map((cidr) =>
+    canonicalCidr(cidr, "network.vnetAddressSpace"),
+  );
   let subnetId: pulumi.Input<string>;
   if (net.subnetId !== undefined) {
     subnetId = net.subnetId;
@@ -396,7 +400,10 @@ function vmNetwork(
       {
         resourceGroupName,
         virtualNetworkName: vnet.name,
-        addressPrefix: net.subnetAddressPrefix ?? DEFAULTS.subnetAddressPrefix,
+        addressPrefix: canonicalCidr(
+          net.subnetAddressPrefix ?? DEFAULTS.subnetAddressPrefix,
+          "network.subnetAddressPrefix",
+        ),
         // Explicit, whatever the API version's default: no implicit internet access. A public IP or the NAT
         // gateway is the VM's way out.
         defaultOutboundAccess: false,
@@ -407,7 +414,9 @@ function vmNetwork(
   }
 
   const sources =
-    net.allowedSshSourceCidrs ?? (net.subnetId !== undefined ? ["VirtualNetwork"] : vnetSpace);
+    net.allowedSshSourceCidrs?.map((cidr) =>
+      canonicalCidr(cidr, "network.allowedSshSourceCidrs"),
+    ) ?? (net.subnetId !== undefined ? ["VirtualNetwork"] : vnetSpace);
   const nsg = new network.NetworkSecurityGroup(
     `${name}-nsg`,
     {

@@ -214,21 +214,42 @@ describe("validateVmArgs", () => {
     );
   });
 
-  it("keeps an IPv6 subnet inside the VNet's IPv6 space", () => {
+  it("refuses the subnets Azure refuses: IPv6 (the NIC needs IPv4), IPv4 smaller than /29 or larger than /2", () => {
     const network = (subnetAddressPrefix: string) => ({
       network: { vnetAddressSpace: ["10.1.0.0/16", "fd00:db8:1::/48"], subnetAddressPrefix },
     });
-    assert.doesNotThrow(() => validateVmArgs("b", { ...base, ...network("fd00:db8:1:2::/64") }));
     rejects(
-      network("fd00:db8:2::/64"),
+      network("fd00:db8:1:2::/64"),
       "InvalidOptionError",
-      '[network.subnetAddressPrefix] "fd00:db8:2::/64" is not inside [network.vnetAddressSpace]',
+      '[network.subnetAddressPrefix] "fd00:db8:1:2::/64" is IPv6: the VM\'s network interface needs an IPv4 subnet (Azure requires an IPv4 configuration on every network interface, and this component makes one subnet)',
     );
     rejects(
-      network("fd00:db8:1:2::1/64"),
+      network("10.1.2.0/30"),
       "InvalidOptionError",
-      '[network.subnetAddressPrefix] "fd00:db8:1:2::1/64" has host bits set: did you mean "fd00:db8:1:2::/64"?',
+      '[network.subnetAddressPrefix] "10.1.2.0/30" is a /30: Azure\'s IPv4 subnets are /2 to /29 (it reserves five addresses of each)',
     );
+    assert.doesNotThrow(() => validateVmArgs("b", { ...base, ...network("10.1.2.0/29") }));
+    rejects(
+      { network: { vnetAddressSpace: ["0.0.0.0/1"], subnetAddressPrefix: "0.0.0.0/1" } },
+      "InvalidOptionError",
+      '[network.subnetAddressPrefix] "0.0.0.0/1" is a /1: Azure\'s IPv4 subnets are /2 to /29 (it reserves five addresses of each)',
+    );
+  });
+
+  it("refuses a VNet range Azure reserves, naming the range", () => {
+    for (const [space, reserved] of [
+      ["169.254.0.0/16", "169.254.0.0/16 (link-local)"],
+      ["127.0.0.0/16", "127.0.0.0/8 (loopback)"],
+      ["168.63.0.0/16", "168.63.129.16/32 (Azure's DNS and host address)"],
+      ["224.0.0.0/8", "224.0.0.0/4 (multicast)"],
+    ]) {
+      const subnet = space.replace(/\/\d+$/, "/24");
+      rejects(
+        { network: { vnetAddressSpace: ["10.0.0.0/16", space], subnetAddressPrefix: subnet } },
+        "InvalidOptionError",
+        `[network.vnetAddressSpace] "${space}" overlaps ${reserved}, which Azure does not allow in a virtual network`,
+      );
+    }
   });
 
   it("warns about a private VM that can reach nothing", () => {

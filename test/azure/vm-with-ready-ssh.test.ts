@@ -275,7 +275,11 @@ describe("VmWithReadySsh", () => {
         location: "westeurope",
         adminUsername: "azureuser",
         ssh: { publicKey: user.public, privateKey: user.private },
-        network: { publicIp: true, allowedSshSourceCidrs: ["203.0.113.4/32", "198.51.100.0/24"] },
+        // Written as users may write them; Azure is sent the canonical form.
+        network: {
+          publicIp: true,
+          allowedSshSourceCidrs: ["203.0.113.4", "198.51.100.0/024", "2001:0DB8:0000::/48"],
+        },
       });
     });
 
@@ -291,9 +295,13 @@ describe("VmWithReadySsh", () => {
       assert.deepEqual(config.publicIPAddress, { id: "/subscriptions/sub/web-ip" });
     });
 
-    it("allows SSH only from the given sources", () => {
+    it("allows SSH only from the given sources, in the form Azure stores", () => {
       const [rule] = byName("web-nsg").inputs.securityRules as Record<string, unknown>[];
-      assert.deepEqual(rule.sourceAddressPrefixes, ["203.0.113.4/32", "198.51.100.0/24"]);
+      assert.deepEqual(rule.sourceAddressPrefixes, [
+        "203.0.113.4/32",
+        "198.51.100.0/24",
+        "2001:db8::/48",
+      ]);
     });
 
     it("hands remote.Command a connection that is the readiness check's (the README example)", async () => {

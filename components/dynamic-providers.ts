@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { KeyPairInputs, KeyPairOutputs } from "./azure/key-pair-provider";
+import type { NicReleaseInputs, NicReleaseOutputs } from "./azure/nic-release-provider";
 
 export { sshReadinessProvider as sshReadiness } from "./ssh-readiness/provider";
 
@@ -22,4 +23,15 @@ Object.defineProperty(exports, "sshKeyPair", {
   get: () =>
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     (require(KEY_PAIR_PROVIDER) as typeof import("./azure/key-pair-provider")).keyPairProvider,
+});
+
+/** NicRelease's provider (azure/nic-release-provider.ts), loaded when first read, as SshKeyPair's. */
+export declare const nicRelease: dynamic.ResourceProvider<NicReleaseInputs, NicReleaseOutputs>;
+const NIC_RELEASE_PROVIDER = join(__dirname, "azure", "nic-release-provider");
+Object.defineProperty(exports, "nicRelease", {
+  enumerable: true,
+  get: () =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require(NIC_RELEASE_PROVIDER) as typeof import("./azure/nic-release-provider"))
+      .nicReleaseProviderOnSystemClock,
 });

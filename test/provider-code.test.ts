@@ -2,7 +2,7 @@
 // (no new wait, no new key) so the state runs the new code on refresh and destroy (pulumi/pulumi#16826).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { sshKeyPair, sshReadiness } from "../components/dynamic-providers";
+import { nicRelease, sshKeyPair, sshReadiness } from "../components/dynamic-providers";
 import { UNKNOWN } from "../components/provider-code";
 import { recordInputs, type ReadinessInputs } from "../components/ssh-readiness/inputs";
 
@@ -42,5 +42,21 @@ describe("provider code in the state", () => {
     const { outs } = await sshKeyPair.update!(pair.id, olds, news as never);
     assert.equal(outs?.privateKey, made.privateKey);
     assert.equal(outs?.fingerprint, pair.id);
+  });
+
+  it("NicRelease: new code alone is an update; a new pause too; only a new NIC replaces it", async () => {
+    const made = await nicRelease.create({ networkInterfaceId: "/nic/a", holdSeconds: 190 });
+    const olds = { ...made.outs!, __provider: "old code" };
+    const diff = (news: object) => nicRelease.diff!(made.id, olds, news as never);
+    assert.deepEqual(await diff({ ...made.outs, __provider: "new code" }), {
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: true,
+    });
+    assert.equal((await diff({ ...made.outs, __provider: "old code" })).changes, false);
+    assert.deepEqual((await diff({ ...made.outs, holdSeconds: 200 })).replaces, []);
+    assert.deepEqual((await diff({ ...made.outs, networkInterfaceId: "/nic/b" })).replaces, [
+      "networkInterfaceId",
+    ]);
   });
 });

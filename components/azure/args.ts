@@ -105,18 +105,28 @@ export interface VmWithReadySshArgs {
    * Changing it replaces the VM.
    */
   hostKeyTrust?: "generated" | "first-seen";
-  /** VM size. Defaults to "Standard_D2s_v5" (2 vCPU, 8 GiB, general purpose). Changed in place (Azure restarts the VM). */
+  /**
+   * VM size. Defaults to "Standard_D2s_v5" (2 vCPU, 8 GiB, general purpose). Changed in place: Azure restarts the
+   * VM on the new size when its hardware cluster has it; when not, Azure refuses and the VM runs on unchanged
+   * (deallocate it, `az vm deallocate`, and run `pulumi up` again).
+   */
   vmSize?: pulumi.Input<string>;
   /**
    * Image: a URN "Publisher:Offer:Sku:Version" or a reference. Defaults to Ubuntu 24.04 LTS,
    * "Canonical:ubuntu-24_04-lts:server:latest". Changing it replaces the VM.
    */
   image?: string | ImageReference;
-  /** OS disk. Deleted with the VM. */
+  /**
+   * OS disk. Deleted with the VM. Changing it replaces the VM (a new disk from the image): Azure changes an OS
+   * disk's size or type only on a deallocated VM, and never shrinks one.
+   */
   osDisk?: {
     /** Size in GiB, 30–4095. Defaults to the image's size. */
     sizeGb?: number;
-    /** Disk type. Defaults to "StandardSSD_LRS". */
+    /**
+     * Disk type: Standard_LRS, StandardSSD_LRS, StandardSSD_ZRS, Premium_LRS or Premium_ZRS (Premium needs a
+     * size with premium storage, an "s" in its name). Defaults to "StandardSSD_LRS".
+     */
     storageAccountType?: pulumi.Input<string>;
   };
   /**

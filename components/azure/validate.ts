@@ -57,6 +57,16 @@ export const RESERVED_USERNAMES = [
 
 /** Words people write for "everywhere"; NSG rules take them, and they open SSH to the internet. */
 const WORLD_WORDS = ["*", "internet", "any"];
+/** The disk types Azure takes for an OS disk (azure-native's StorageAccountTypes, less the data-only ones). */
+const OS_DISK_TYPES = [
+  "Standard_LRS",
+  "StandardSSD_LRS",
+  "StandardSSD_ZRS",
+  "Premium_LRS",
+  "Premium_ZRS",
+];
+/** Ultra Disk and Premium SSD v2: data disks only (Microsoft Learn, "Azure managed disk types"). */
+const DATA_DISK_ONLY = ["UltraSSD_LRS", "PremiumV2_LRS"];
 
 /**
  * Accounts that exist on Debian and Ubuntu images before the first boot (base-passwd and the cloud images'
@@ -373,6 +383,16 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
     throw new InvalidOptionError(
       "osDisk.sizeGb",
       `must be a whole number of GiB from 30 to 4095, got ${size}`,
+    );
+  }
+
+  const diskType = args.osDisk?.storageAccountType;
+  if (typeof diskType === "string" && !OS_DISK_TYPES.includes(diskType)) {
+    throw new InvalidOptionError(
+      "osDisk.storageAccountType",
+      DATA_DISK_ONLY.includes(diskType)
+        ? `"${diskType}" is for data disks only: Azure refuses it for an OS disk (use ${OS_DISK_TYPES.join(", ")})`
+        : `must be one of ${OS_DISK_TYPES.join(", ")}, got "${diskType}"`,
     );
   }
 

@@ -11,6 +11,7 @@ import { COMPONENT_READINESS_OPTIONS } from "../readiness/spec";
 import { DEFAULTS, type VmReadinessArgs, type VmWithReadySshArgs } from "./args";
 import { encodeCustomData, vmUserData, type HostKeys } from "./cloud-init";
 import { KEY_TYPES, type KeyType } from "../keys/generation";
+import { NicRelease, type NicReleaseArgs } from "./nic-release";
 import { SshKeyPair, type SshKeyPairArgs } from "./ssh-key-pair";
 import {
   canonicalCidr,
@@ -43,15 +44,21 @@ export interface VmConnection {
 
 /**
  * The VM's inputs Azure refuses to change on an existing VM (PropertyChangeNotAllowed): the OS profile (custom
- * data, admin user and keys, computer name), the image, and the NIC (swapping NICs needs a deallocated VM).
- * A change to any of them replaces the VM, the old one deleted first: the new VM needs the NIC it holds.
+ * data, admin user and keys, computer name), the image, and the NIC (swapping NICs needs a deallocated VM);
+ * and the OS disk, whose size and type Azure changes only on a deallocated VM (and never shrinks). A change
+ * to any of them replaces the VM, the old one deleted first: the new VM needs the NIC it holds.
  */
 export const VM_REPLACE_ON_CHANGES = [
   "osProfile",
   "storageProfile.imageReference",
+  "storageProfile.osDisk",
   "networkProfile",
 ];
-/** The NIC moves to another subnet only by replacement (Azure keeps a NIC in its VNet). */
+/**
+ * The NIC moves to another subnet by replacement: Azure keeps a NIC in its VNet (within it, a NIC may change
+ * subnet in place, but a subnet ID may be another VNet's, unknown at preview). Deleted first, since a public IP
+ * is on one NIC at a time; NicRelease makes its deletion wait out Azure's reservation after the VM's.
+ */
 export const NIC_REPLACE_ON_CHANGES = ["ipConfigurations[*].subnet"];
 
 /** The azure-native modules this component uses, or one line naming the package to install. */
@@ -84,6 +91,9 @@ export interface KeyPairResource extends pulumi.CustomResource {
   readonly publicKey: pulumi.Output<string>;
   readonly privateKey: pulumi.Output<string>;
 }
+
+/** The pause between the VM's deletion and its NIC's (see NicRelease), whichever resource makes it. */
+export type NicReleaseResource = pulumi.CustomResource;
 
 /** What the component reads of its readiness child, whichever resource makes it. */
 export interface ReadinessResource extends pulumi.CustomResource {
@@ -169,8 +179,16 @@ export abstract class VmWithReadySshBase<Ready extends ReadinessResource>
     const admin = adminKey(name, args, newKeyPair);
     const hostKeys = hostKeyPairs(name, args, newKeyPair);
     const { nic, publicIp } = vmNetwork(place, args.network ?? {});
+    // Between the VM and its NIC: the engine deletes the VM, then this (waiting out Azure's reservation of
+    // the NIC), then the NIC.
+    const nicRelease = this.newNicRelease(
+      `${name}-nic-release`,
+      { networkInterfaceId: nic.id },
+      parent,
+    );
     const vm = virtualMachine(place, args, {
       nicId: nic.id,
+      nicRelease,
       publicKey: admin.publicKey,
       customData: customDataOf(args.customData, hostKeys),
       frozen,
@@ -256,6 +274,13 @@ export abstract class VmWithReadySshBase<Ready extends ReadinessResource>
     opts: pulumi.CustomResourceOptions,
   ): KeyPairResource;
 
+  /** Makes the NIC's release, which the VM depends on (see NicRelease). */
+  protected abstract newNicRelease(
+    name: string,
+    args: NicReleaseArgs,
+    opts: pulumi.CustomResourceOptions,
+  ): NicReleaseResource;
+
   /** Makes the readiness child. */
   protected abstract newReadiness(
     name: string,
@@ -276,6 +301,14 @@ export class VmWithReadySsh extends VmWithReadySshBase<SshReadiness> {
     opts: pulumi.CustomResourceOptions,
   ): KeyPairResource {
     return new SshKeyPair(name, args, opts);
+  }
+
+  protected newNicRelease(
+    name: string,
+    args: NicReleaseArgs,
+    opts: pulumi.CustomResourceOptions,
+  ): NicReleaseResource {
+    return new NicRelease(name, args, opts);
   }
 
   protected newReadiness(
@@ -409,7 +442,9 @@ function vmNetwork(
         defaultOutboundAccess: false,
         natGateway: nat ? { id: nat.id } : undefined,
       },
-      parent,
+      // Azure does not change the range of a subnet in use: a new range is a new subnet (made before the old
+      // one is deleted, so the two must not overlap), and the NIC and the VM move into it by replacement.
+      { ...parent, replaceOnChanges: ["addressPrefix"] },
     ).id;
   }
 
@@ -494,6 +529,7 @@ function virtualMachine(
   args: VmWithReadySshArgs,
   parts: {
     nicId: pulumi.Input<string>;
+    nicRelease: NicReleaseResource;
     publicKey: pulumi.Input<string>;
     customData: pulumi.Input<string> | undefined;
     frozen: pulumi.CustomResourceOptions;
@@ -540,6 +576,7 @@ function virtualMachine(
     },
     {
       ...parent,
+      dependsOn: [parts.nicRelease],
       deleteBeforeReplace: true,
       replaceOnChanges: VM_REPLACE_ON_CHANGES,
       ...parts.frozen,

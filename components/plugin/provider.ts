@@ -10,10 +10,11 @@ import type * as provider from "@pulumi/pulumi/provider";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { VmWithReadySshArgs } from "../azure/args";
 import { keyPairProvider } from "../azure/key-pair-provider";
+import { nicReleaseProviderOnSystemClock } from "../azure/nic-release-provider";
 import { withRecord, type ReadinessInputs } from "../ssh-readiness/inputs";
 import { createReadiness, sshReadinessProvider } from "../ssh-readiness/provider";
 import { PluginVmWithReadySsh } from "./resources";
-import { SSH_KEY_PAIR, SSH_READINESS, VM_WITH_READY_SSH } from "./schema";
+import { NIC_RELEASE, SSH_KEY_PAIR, SSH_READINESS, VM_WITH_READY_SSH } from "./schema";
 import { PLUGIN_VERSION } from "./version";
 import { EngineLog } from "./engine-log";
 import { markSecrets, reveal, secretPaths } from "./wire";
@@ -31,6 +32,10 @@ const SERVED: Record<string, Served> = {
   [SSH_KEY_PAIR]: {
     methods: keyPairProvider as dynamic.ResourceProvider,
     secretOutputs: ["privateKey"],
+  },
+  [NIC_RELEASE]: {
+    methods: nicReleaseProviderOnSystemClock as dynamic.ResourceProvider,
+    secretOutputs: [],
   },
 };
 

@@ -2,14 +2,17 @@
 // (served by the plugin itself) instead of dynamic resources, which a Python, Go, .NET, Java or YAML program
 // cannot run (their host needs the Node SDK in the program's directory, pulumi/pulumi#5455).
 import * as pulumi from "@pulumi/pulumi";
+import type { NicReleaseArgs } from "../azure/nic-release";
 import type { SshKeyPairArgs } from "../azure/ssh-key-pair";
 import {
   VmWithReadySshBase,
   type KeyPairResource,
+  type NicReleaseResource,
   type ReadinessResource,
 } from "../azure/vm-with-ready-ssh";
 import { readinessProps, type SshReadinessArgs } from "../ssh-readiness/ssh-readiness";
-import { SSH_KEY_PAIR, SSH_READINESS } from "./schema";
+import { NIC_RELEASE, SSH_KEY_PAIR, SSH_READINESS } from "./schema";
+import { NIC_HOLD_S } from "../azure/nic-release-provider";
 import { PLUGIN_VERSION } from "./version";
 
 /** SshReadiness as the plugin's custom resource: the same inputs, secrets and outputs. */
@@ -39,6 +42,21 @@ export class PluginSshKeyPair extends pulumi.CustomResource implements KeyPairRe
   }
 }
 
+/** NicRelease as the plugin's custom resource. */
+export class PluginNicRelease extends pulumi.CustomResource {
+  declare readonly networkInterfaceId: pulumi.Output<string>;
+  declare readonly holdSeconds: pulumi.Output<number>;
+
+  constructor(name: string, args: NicReleaseArgs, opts: pulumi.CustomResourceOptions = {}) {
+    super(
+      NIC_RELEASE,
+      name,
+      { networkInterfaceId: args.networkInterfaceId, holdSeconds: args.holdSeconds ?? NIC_HOLD_S },
+      { version: PLUGIN_VERSION, ...opts },
+    );
+  }
+}
+
 /** VmWithReadySsh whose children are the plugin's resources: one component, two ways of running it. */
 export class PluginVmWithReadySsh extends VmWithReadySshBase<PluginSshReadiness> {
   protected newKeyPair(
@@ -47,6 +65,14 @@ export class PluginVmWithReadySsh extends VmWithReadySshBase<PluginSshReadiness>
     opts: pulumi.CustomResourceOptions,
   ): KeyPairResource {
     return new PluginSshKeyPair(name, args, opts);
+  }
+
+  protected newNicRelease(
+    name: string,
+    args: NicReleaseArgs,
+    opts: pulumi.CustomResourceOptions,
+  ): NicReleaseResource {
+    return new PluginNicRelease(name, args, opts);
   }
 
   protected newReadiness(

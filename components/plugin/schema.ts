@@ -13,6 +13,7 @@ import {
 export const PACKAGE = "vm-with-ready-ssh";
 export const SSH_READINESS = `${PACKAGE}:index:SshReadiness`;
 export const SSH_KEY_PAIR = `${PACKAGE}:azure:SshKeyPair`;
+export const NIC_RELEASE = `${PACKAGE}:azure:NicRelease`;
 /** The component's token is the TypeScript class's own: one type, whichever language made it. */
 export const VM_WITH_READY_SSH = `${PACKAGE}:azure:VmWithReadySsh`;
 
@@ -215,6 +216,19 @@ export const RESOURCES: Record<string, ResourceSkeleton> = {
         privateKey: { ...string, secret: true },
         fingerprint: string,
       },
+    },
+  },
+  [NIC_RELEASE]: {
+    description:
+      "The pause between a VM's deletion and its network interface's: Azure keeps a NIC reserved for 180 s " +
+      "after its VM is deleted (NicReservedForAnotherVm). VmWithReadySsh makes one; its VM depends on it.",
+    inputs: {
+      from: "NicReleaseArgs",
+      properties: { networkInterfaceId: string, holdSeconds: integer },
+    },
+    outputs: {
+      from: "NicRelease",
+      properties: { networkInterfaceId: string, holdSeconds: integer },
     },
   },
   [VM_WITH_READY_SSH]: {

@@ -318,6 +318,22 @@ describe("validateVmArgs", () => {
     );
   });
 
+  it("takes only the disk types Azure takes for an OS disk", () => {
+    rejects(
+      { osDisk: { storageAccountType: "UltraSSD_LRS" } },
+      "InvalidOptionError",
+      '[osDisk.storageAccountType] "UltraSSD_LRS" is for data disks only: Azure refuses it for an OS disk (use Standard_LRS, StandardSSD_LRS, StandardSSD_ZRS, Premium_LRS, Premium_ZRS)',
+    );
+    rejects(
+      { osDisk: { storageAccountType: "SSD" } },
+      "InvalidOptionError",
+      '[osDisk.storageAccountType] must be one of Standard_LRS, StandardSSD_LRS, StandardSSD_ZRS, Premium_LRS, Premium_ZRS, got "SSD"',
+    );
+    assert.doesNotThrow(() =>
+      validateVmArgs("b", { ...base, osDisk: { storageAccountType: "Premium_ZRS" } }),
+    );
+  });
+
   it("refuses user data cloud-init would not run, and custom data over Azure's 65,535 bytes", () => {
     rejects(
       { customData: "apt-get install nginx" },

@@ -80,6 +80,7 @@ describe("VmWithReadySsh", () => {
         ["azure-native:network:Subnet", "builder-subnet"],
         ["azure-native:network:NetworkSecurityGroup", "builder-nsg"],
         ["azure-native:network:NetworkInterface", "builder-nic"],
+        ["pulumi-nodejs:dynamic/nic-release:NicRelease", "builder-nic-release"],
         ["azure-native:compute:VirtualMachine", "builder-vm"],
         ["pulumi-nodejs:dynamic/ssh-readiness:SshReadiness", "builder-ready"],
       ];
@@ -201,13 +202,16 @@ describe("VmWithReadySsh", () => {
       assert.ok(Buffer.byteLength(bound) - userData.length < 32, "the bound is tight");
     });
 
-    it("replaces the VM (old one first) on changes Azure refuses, and the NIC on a new subnet", () => {
+    it("replaces the VM (old one first) on changes Azure refuses, the NIC on a new subnet, the subnet on a new range", () => {
       assert.deepEqual(
         [
           registration("builder-vm").replaceOnChanges,
           registration("builder-vm").deleteBeforeReplace,
         ],
-        [["osProfile", "storageProfile.imageReference", "networkProfile"], true],
+        [
+          ["osProfile", "storageProfile.imageReference", "storageProfile.osDisk", "networkProfile"],
+          true,
+        ],
       );
       assert.deepEqual(
         [
@@ -217,13 +221,21 @@ describe("VmWithReadySsh", () => {
         [["ipConfigurations[*].subnet"], true],
       );
       // Nothing else is replaced or deleted first: the key pairs and the network stay.
-      for (const name of ["builder-host-key", "builder-subnet", "builder-nsg"]) {
+      for (const name of ["builder-host-key", "builder-nsg"]) {
         assert.deepEqual(
           [registration(name).replaceOnChanges, registration(name).deleteBeforeReplace],
           [[], false],
           name,
         );
       }
+      // A new range is a new subnet, made before the old one is deleted.
+      assert.deepEqual(
+        [
+          registration("builder-subnet").replaceOnChanges,
+          registration("builder-subnet").deleteBeforeReplace,
+        ],
+        [["addressPrefix"], false],
+      );
     });
 
     it("waits at level command for 15 minutes on the private IP, again for a new vmId", () => {
@@ -352,6 +364,7 @@ describe("VmWithReadySsh", () => {
         "VmWithReadySsh",
         "NetworkSecurityGroup",
         "NetworkInterface",
+        "NicRelease",
         "VirtualMachine",
         "SshReadiness",
       ]);

@@ -7,7 +7,12 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { KEY_TYPES } from "../../components/keys/generation";
-import { SSH_KEY_PAIR, SSH_READINESS, VM_WITH_READY_SSH } from "../../components/plugin/schema";
+import {
+  NIC_RELEASE,
+  SSH_KEY_PAIR,
+  SSH_READINESS,
+  VM_WITH_READY_SSH,
+} from "../../components/plugin/schema";
 import { isWireSecret, SPECIAL_SIG_KEY } from "../../components/plugin/wire";
 import { ed25519 } from "../support/keys";
 import { ProviderHost } from "../support/provider-host";
@@ -103,13 +108,14 @@ describe("VmWithReadySsh constructed through the provider plugin", () => {
     assert.deepEqual(vm.replaceOnChanges, [
       "osProfile",
       "storageProfile.imageReference",
+      "storageProfile.osDisk",
       "networkProfile",
     ]);
     assert.equal(vm.deleteBeforeReplace, true);
     assert.deepEqual(vm.inputs.tags, { team: "platform" });
   });
 
-  it("makes the key pairs and the readiness check as the plugin's own custom resources", () => {
+  it("makes the key pairs, the NIC's release and the readiness check as the plugin's own custom resources", () => {
     const pairs = byType(SSH_KEY_PAIR);
     assert.deepEqual(pairs.map((p) => p.name).sort(), [
       "builder-admin-key",
@@ -121,6 +127,11 @@ describe("VmWithReadySsh constructed through the provider plugin", () => {
       assert.equal(pair.custom, true);
       assert.deepEqual(pair.additionalSecretOutputs, ["privateKey"]);
     }
+    // The NIC's release, between the VM and its NIC, with the pause that outlasts Azure's reservation.
+    const release = one(NIC_RELEASE);
+    assert.equal(release.custom, true);
+    assert.equal(release.inputs.holdSeconds, 190);
+    assert.ok(one("azure-native:compute:VirtualMachine").dependencies.includes(release.urn));
     const ready = one(SSH_READINESS);
     assert.equal(ready.custom, true);
     assert.equal(ready.name, "builder-ready");

@@ -18,6 +18,7 @@ const ROOT = resolve(__dirname, "../../..");
 export const DECLARATION_FILES = [
   "components/ssh-readiness/ssh-readiness.ts",
   "components/azure/args.ts",
+  "components/azure/nic-release.ts",
   "components/azure/ssh-key-pair.ts",
   "components/azure/vm-with-ready-ssh.ts",
 ].map((file) => join(ROOT, file));

@@ -112,6 +112,12 @@ export interface VmWithReadySshArgs {
    */
   vmSize?: pulumi.Input<string>;
   /**
+   * The VM's security type: "Standard", or "TrustedLaunch" (Secure Boot and a virtual TPM; needs a Generation 2
+   * image). Unset, Azure's default for the API version is used (Standard today; Azure plans Trusted Launch as
+   * the default for new Generation 2 VMs): set it to be sure. Changing it replaces the VM.
+   */
+  securityType?: "Standard" | "TrustedLaunch";
+  /**
    * Image: a URN "Publisher:Offer:Sku:Version" or a reference. Defaults to Ubuntu 24.04 LTS,
    * "Canonical:ubuntu-24_04-lts:server:latest". Changing it replaces the VM.
    */

@@ -350,6 +350,29 @@ export function parseImage(image: string | ImageReference | undefined): ImageRef
   return { version: "latest", ...image };
 }
 
+/**
+ * The Hyper-V generation a marketplace image's SKU names, or undefined when it does not say: "…gen1" is V1,
+ * "…gen2" V2 (Debian's "12-gen2", Ubuntu's "22_04-lts-gen2", "server-gen1"), and Canonical's offers from
+ * Ubuntu 24.04 on ("ubuntu-24_04-lts") are V2 unless the SKU says gen1. A managed or gallery image (`id`) does
+ * not say either.
+ */
+export function imageGeneration(image: ImageReference): "V1" | "V2" | undefined {
+  if ("id" in image) return undefined;
+  const sku = String(image.sku).toLowerCase();
+  if (/gen1/.test(sku)) return "V1";
+  if (/gen2/.test(sku)) return "V2";
+  const ubuntu = /^ubuntu-(\d\d)_04/.exec(String(image.offer).toLowerCase());
+  if (String(image.publisher).toLowerCase() === "canonical" && ubuntu && Number(ubuntu[1]) >= 24)
+    return "V2";
+  return undefined;
+}
+
+function describeImage(image: ImageReference): string {
+  return "id" in image
+    ? String(image.id)
+    : `${String(image.publisher)}:${String(image.offer)}:${String(image.sku)}`;
+}
+
 /** The comment of a generated host key (its length counts in the custom data). */
 export function hostKeyComment(name: string, type: KeyType): string {
   return `${type} host key of ${name}`;
@@ -375,7 +398,21 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
       `must be "generated" or "first-seen", got "${String(trust)}"`,
     );
   }
-  parseImage(args.image);
+  const image = parseImage(args.image);
+  if (args.securityType !== undefined) {
+    if (args.securityType !== "Standard" && args.securityType !== "TrustedLaunch") {
+      throw new InvalidOptionError(
+        "securityType",
+        `must be "Standard" or "TrustedLaunch", got "${String(args.securityType)}"`,
+      );
+    }
+    if (args.securityType === "TrustedLaunch" && imageGeneration(image) === "V1") {
+      throw new InvalidOptionError(
+        "securityType",
+        `"TrustedLaunch" needs a Generation 2 image, and ${describeImage(image)} is Generation 1 (its SKU says so)`,
+      );
+    }
+  }
   if (args.frozen !== undefined && typeof args.frozen !== "boolean")
     throw new InvalidOptionError("frozen", "must be true or false");
   const size = args.osDisk?.sizeGb;

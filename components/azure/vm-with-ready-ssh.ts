@@ -45,7 +45,8 @@ export interface VmConnection {
 /**
  * The VM's inputs Azure refuses to change on an existing VM (PropertyChangeNotAllowed): the OS profile (custom
  * data, admin user and keys, computer name), the image, and the NIC (swapping NICs needs a deallocated VM);
- * and the OS disk, whose size and type Azure changes only on a deallocated VM (and never shrinks). A change
+ * the OS disk, whose size and type Azure changes only on a deallocated VM (and never shrinks); and the security
+ * type (Trusted Launch), which Azure changes only on a deallocated VM. A change
  * to any of them replaces the VM, the old one deleted first: the new VM needs the NIC it holds.
  */
 export const VM_REPLACE_ON_CHANGES = [
@@ -53,6 +54,7 @@ export const VM_REPLACE_ON_CHANGES = [
   "storageProfile.imageReference",
   "storageProfile.osDisk",
   "networkProfile",
+  "securityProfile",
 ];
 /**
  * The NIC moves to another subnet by replacement: Azure keeps a NIC in its VNet (within it, a NIC may change
@@ -571,6 +573,16 @@ function virtualMachine(
           },
         },
       },
+      // Only when asked: a VM made before this argument existed is sent what it was made with.
+      securityProfile:
+        args.securityType === "TrustedLaunch"
+          ? {
+              securityType: "TrustedLaunch",
+              uefiSettings: { secureBootEnabled: true, vTpmEnabled: true },
+            }
+          : args.securityType === "Standard"
+            ? { securityType: "Standard" }
+            : undefined,
       // Managed boot diagnostics: the serial log is there when a boot fails.
       diagnosticsProfile: { bootDiagnostics: { enabled: true } },
     },

@@ -234,6 +234,7 @@ async function componentArgs(inputs: pulumi.Inputs): Promise<VmWithReadySshArgs>
   for (const key of [
     "adminUsername",
     "hostKeyTrust",
+    "securityType",
     "image",
     "computerName",
     "customData",

@@ -246,6 +246,7 @@ export const RESOURCES: Record<string, ResourceSkeleton> = {
         ssh: type("azure:Ssh"),
         hostKeyTrust: { ...string, default: "generated" },
         vmSize: { ...string, default: "Standard_D2s_v5" },
+        securityType: string,
         image: { oneOf: [string, type("azure:MarketplaceImage"), type("azure:ImageById")] },
         osDisk: type("azure:OsDisk"),
         computerName: string,

@@ -336,6 +336,7 @@ const EXAMPLES: Record<string, [Partial<VmWithReadySshArgs>, VmWithReadySshArgs?
   ],
   computerName: [{ computerName: "app-2" }],
   hostKeyTrust: [{ hostKeyTrust: "first-seen" }],
+  securityType: [{ securityType: "TrustedLaunch" }],
   "osDisk.sizeGb": [{ osDisk: { sizeGb: 64 } }],
   "osDisk.storageAccountType": [{ osDisk: { storageAccountType: "Premium_LRS" } }],
   "network.subnetId": [

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { VmWithReadySshArgs } from "../../components/azure/args";
 import {
+  imageGeneration,
+  parseImage,
   RESERVED_USERNAMES,
   tidyComputerName,
   validateVmArgs,
@@ -316,6 +318,31 @@ describe("validateVmArgs", () => {
       "InvalidOptionError",
       "[osDisk.sizeGb] must be a whole number of GiB from 30 to 4095, got 10",
     );
+  });
+
+  it("takes the security type Azure knows, Trusted Launch only on a Generation 2 image", () => {
+    rejects(
+      { securityType: "trusted" as never },
+      "InvalidOptionError",
+      '[securityType] must be "Standard" or "TrustedLaunch", got "trusted"',
+    );
+    rejects(
+      { securityType: "TrustedLaunch", image: "Canonical:ubuntu-24_04-lts:server-gen1:latest" },
+      "InvalidOptionError",
+      '[securityType] "TrustedLaunch" needs a Generation 2 image, and Canonical:ubuntu-24_04-lts:server-gen1 is Generation 1 (its SKU says so)',
+    );
+    assert.doesNotThrow(() => validateVmArgs("b", { ...base, securityType: "TrustedLaunch" }));
+  });
+
+  it("reads an image's generation from its SKU, or says it cannot", () => {
+    const generation = (urn: string) => imageGeneration(parseImage(urn));
+    assert.equal(generation("Canonical:ubuntu-24_04-lts:server:latest"), "V2");
+    assert.equal(generation("Canonical:ubuntu-24_04-lts:server-gen1:latest"), "V1");
+    assert.equal(generation("Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest"), "V2");
+    assert.equal(generation("Canonical:0001-com-ubuntu-server-jammy:22_04-lts:latest"), undefined);
+    assert.equal(generation("Debian:debian-12:12-gen2:latest"), "V2");
+    assert.equal(generation("Debian:debian-12:12:latest"), undefined);
+    assert.equal(imageGeneration({ id: "/subscriptions/s/images/i" }), undefined);
   });
 
   it("takes only the disk types Azure takes for an OS disk", () => {

@@ -209,7 +209,13 @@ describe("VmWithReadySsh", () => {
           registration("builder-vm").deleteBeforeReplace,
         ],
         [
-          ["osProfile", "storageProfile.imageReference", "storageProfile.osDisk", "networkProfile"],
+          [
+            "osProfile",
+            "storageProfile.imageReference",
+            "storageProfile.osDisk",
+            "networkProfile",
+            "securityProfile",
+          ],
           true,
         ],
       );
@@ -431,6 +437,23 @@ describe("VmWithReadySsh", () => {
       assert.equal(await value(vm.hostKey), undefined);
       assert.equal(await value(vm.knownHostsLine), undefined);
       assert.equal(await value(vm.hostPublicKeys), undefined);
+    });
+  });
+
+  it("sets the security type only when asked: Trusted Launch with Secure Boot and a vTPM, or Standard", async () => {
+    const made = async (name: string, securityType?: "Standard" | "TrustedLaunch") => {
+      await build(name, { location: "westeurope", adminUsername: "azureuser", securityType });
+      return byName(`${name}-vm`).inputs.securityProfile;
+    };
+    assert.equal(
+      await made("unset"),
+      undefined,
+      "a VM made before the argument existed is sent the same",
+    );
+    assert.deepEqual(await made("standard", "Standard"), { securityType: "Standard" });
+    assert.deepEqual(await made("trusted", "TrustedLaunch"), {
+      securityType: "TrustedLaunch",
+      uefiSettings: { secureBootEnabled: true, vTpmEnabled: true },
     });
   });
 

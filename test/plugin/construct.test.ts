@@ -110,6 +110,7 @@ describe("VmWithReadySsh constructed through the provider plugin", () => {
       "storageProfile.imageReference",
       "storageProfile.osDisk",
       "networkProfile",
+      "securityProfile",
     ]);
     assert.equal(vm.deleteBeforeReplace, true);
     assert.deepEqual(vm.inputs.tags, { team: "platform" });

@@ -51,6 +51,7 @@ describe("the provider plugin from a fresh clone", () => {
       assert.equal(schema.name, "vm-with-ready-ssh");
       assert.equal(schema.version, clonedVersion);
       assert.deepEqual(Object.keys(schema.resources).sort(), [
+        "vm-with-ready-ssh:azure:NicRelease",
         "vm-with-ready-ssh:azure:SshKeyPair",
         "vm-with-ready-ssh:azure:VmWithReadySsh",
         "vm-with-ready-ssh:index:SshReadiness",

@@ -224,8 +224,8 @@ describe("the provider plugin's package schema", () => {
       .filter(([, spec]) => spec.plain === true)
       .map(([name]) => name);
     assert.deepEqual(plain, [
-      "adminUsername", "ssh", "hostKeyTrust", "image", "osDisk", "computerName", "customData", "network",
-      "readiness", "frozen",
+      "adminUsername", "ssh", "hostKeyTrust", "securityType", "image", "osDisk", "computerName",
+      "customData", "network", "readiness", "frozen",
     ]); // prettier-ignore
     assert.equal(
       shipped.types["vm-with-ready-ssh:azure:Network"].properties!.subnetId.plain,

@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { VmWithReadySsh } from "../components/azure";
 import { DEFAULTS } from "../components/azure/args";
+import { imageGeneration, parseImage } from "../components/azure/validate";
 import { BuildStamp } from "./build-stamp";
 import { stackConfig } from "./config";
 
@@ -56,6 +57,12 @@ export interface ImageSettings {
   playbook?: string;
   imageVersion?: string;
   gallery?: { name: string; imageName: string; majorMinor: string };
+  /** The build VM's security type; a Trusted Launch VM is captured into the gallery only. */
+  securityType: "Standard" | "TrustedLaunch";
+  /** The base image's Hyper-V generation, which the image keeps. */
+  generation: "V1" | "V2";
+  /** `hyperVGeneration` as the stack's settings give it, if they do. */
+  configuredGeneration?: "V1" | "V2";
 }
 
 /** The stack's image settings, checked: a mistake is named at preview, before anything is created. */
@@ -92,8 +99,44 @@ export function imageSettings(
     }
     gallerySettings = { name: gallery.name, imageName: gallery.imageName, majorMinor };
   }
+  const baseImage = config.get("baseImage") ?? DEFAULTS.image;
+  const securityType = config.get("securityType") ?? "Standard";
+  if (securityType !== "Standard" && securityType !== "TrustedLaunch") {
+    throw new Error(`[securityType] must be "Standard" or "TrustedLaunch", got "${securityType}"`);
+  }
+  const configuredGeneration = config.get("hyperVGeneration");
+  if (configuredGeneration !== undefined && !["V1", "V2"].includes(configuredGeneration)) {
+    throw new Error(`[hyperVGeneration] must be "V1" or "V2", got "${configuredGeneration}"`);
+  }
+  const fromSku = imageGeneration(parseImage(baseImage));
+  if (fromSku && configuredGeneration && fromSku !== configuredGeneration) {
+    throw new Error(
+      `[hyperVGeneration] is ${configuredGeneration}, but the base image ${baseImage} is ${fromSku} (its SKU says so): an image keeps its base image's generation`,
+    );
+  }
+  const generation = (configuredGeneration ?? fromSku) as "V1" | "V2" | undefined;
+  if (generation === undefined) {
+    throw new Error(
+      `[hyperVGeneration] is needed: the base image ${baseImage} does not say its generation in its SKU. Ask Azure (az vm image show --urn ${baseImage} --query hyperVGeneration) and set it: pulumi config set hyperVGeneration V2`,
+    );
+  }
+  if (securityType === "TrustedLaunch") {
+    if (generation !== "V2") {
+      throw new Error(
+        `[securityType] TrustedLaunch needs a Generation 2 base image, and ${baseImage} is ${generation}`,
+      );
+    }
+    if (gallerySettings === undefined) {
+      throw new Error(
+        "[securityType] TrustedLaunch: Azure captures a Trusted Launch VM only into a Compute Gallery, not a managed image. Set [gallery] (name and imageName) too",
+      );
+    }
+  }
   return {
-    baseImage: config.get("baseImage") ?? DEFAULTS.image,
+    securityType,
+    generation,
+    configuredGeneration: configuredGeneration as "V1" | "V2" | undefined,
+    baseImage,
     vmSize: defaults.vmSize ?? DEFAULTS.vmSize,
     adminUsername: defaults.adminUsername,
     provisionScript: config.get("provisionScript") ?? script("provision-default"),
@@ -107,7 +150,8 @@ const sha256 = (text: string | Buffer) => createHash("sha256").update(text).dige
 
 /**
  * The build identity: a hash of everything that defines the image (base image, VM size, admin user,
- * provisioning script, the playbook's content, how the VM is waited for and captured, `imageVersion`).
+ * provisioning script, the playbook's content, how the VM is waited for and captured, `imageVersion`, the
+ * security type and a generation set by hand).
  * Not in it: where SSH may come from, tags, the gallery's names.
  */
 export function buildIdentity(settings: ImageSettings): {
@@ -123,8 +167,18 @@ export function buildIdentity(settings: ImageSettings): {
     readiness: BUILD_READINESS,
     capture: sha256(script("capture-cleanup") + script("az-generalize")),
     imageVersion: settings.imageVersion ?? null,
+    // Only when not what every build was before these settings: an existing stack keeps its build.
+    ...(settings.securityType === "Standard" ? {} : { securityType: settings.securityType }),
+    ...(settings.configuredGeneration ? { hyperVGeneration: settings.configuredGeneration } : {}),
   };
   return { id: sha256(JSON.stringify(parts)).slice(0, 8), parts };
+}
+
+/** What sets a gallery definition apart from the Standard V2 one: "trustedlaunch-v2", "v1"; none for that one. */
+export function definitionKind(settings: ImageSettings): string | undefined {
+  const security = settings.securityType === "TrustedLaunch" ? "trustedlaunch-" : "";
+  const kind = `${security}${settings.generation.toLowerCase()}`;
+  return kind === "v2" ? undefined : kind;
 }
 
 export function imageProgram() {
@@ -150,6 +204,7 @@ export function imageProgram() {
     adminUsername: settings.adminUsername,
     vmSize: settings.vmSize,
     image: settings.baseImage,
+    securityType: settings.securityType,
     ssh: base.sshPrivateKey ? { privateKey: base.sshPrivateKey } : undefined,
     network: { publicIp: true, allowedSshSourceCidrs: base.allowedSshSourceCidrs },
     readiness: BUILD_READINESS,
@@ -210,18 +265,22 @@ export function imageProgram() {
     },
     { dependsOn: [capture], ...once },
   );
-  // Images are kept when a new build replaces them (and go with the resource group on destroy).
-  const image = new compute.Image(
-    `${build}-managed`,
-    {
-      resourceGroupName: group.name,
-      location: base.location,
-      hyperVGeneration: "V2",
-      sourceVirtualMachine: { id: vm.virtualMachine.id },
-      tags,
-    },
-    { dependsOn: [generalize], retainOnDelete: true },
-  );
+  // Images are kept when a new build replaces them (and go with the resource group on destroy). Azure makes no
+  // managed image of a Trusted Launch VM: that one goes to the gallery only.
+  const image =
+    settings.securityType === "Standard"
+      ? new compute.Image(
+          `${build}-managed`,
+          {
+            resourceGroupName: group.name,
+            location: base.location,
+            hyperVGeneration: settings.generation,
+            sourceVirtualMachine: { id: vm.virtualMachine.id },
+            tags,
+          },
+          { dependsOn: [generalize], retainOnDelete: true },
+        )
+      : undefined;
 
   let galleryImageVersionId: pulumi.Output<string> | undefined;
   let galleryImageVersion: pulumi.Output<string> | undefined;
@@ -240,17 +299,28 @@ export function imageProgram() {
       },
       keep,
     );
+    // A definition's generation and security features cannot change: other ones make another definition,
+    // named from them. Standard V2, what every definition was before these settings, keeps its names.
+    const kind = definitionKind(settings);
     const definition = new compute.GalleryImage(
-      "image-definition",
+      kind ? `image-definition-${kind}` : "image-definition",
       {
         resourceGroupName: group.name,
         location: base.location,
         galleryName: galleryResource.name,
-        galleryImageName: imageName,
+        galleryImageName: kind ? `${imageName}-${kind}` : imageName,
         osType: "Linux",
         osState: "Generalized",
-        hyperVGeneration: "V2",
-        identifier: { publisher: "vm-with-ready-ssh", offer: imageName, sku: "generalized" },
+        hyperVGeneration: settings.generation,
+        features:
+          settings.securityType === "TrustedLaunch"
+            ? [{ name: "SecurityType", value: "TrustedLaunch" }]
+            : undefined,
+        identifier: {
+          publisher: "vm-with-ready-ssh",
+          offer: imageName,
+          sku: kind ? `generalized-${kind}` : "generalized",
+        },
         tags: stackTags,
       },
       keep,
@@ -275,7 +345,7 @@ export function imageProgram() {
 
   return {
     buildId: pulumi.output(id),
-    imageId: image.id,
+    imageId: image?.id,
     galleryImageVersion,
     galleryImageVersionId,
     hostKey: vm.hostKey,

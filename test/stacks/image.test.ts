@@ -5,7 +5,14 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { ANSIBLE_SCRIPT, imageProgram, script } from "../../stacks/image";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  ANSIBLE_SCRIPT,
+  buildIdentity,
+  imageProgram,
+  imageSettings,
+  script,
+} from "../../stacks/image";
 import { isSecret } from "../support/pulumi-mocks";
 import { mockStack, settle, type KeptState, type StackRun } from "../support/stack-mocks";
 
@@ -163,6 +170,110 @@ describe("image stack", () => {
     // What must follow the program (the network rule, the image) does.
     assert.deepEqual(run.registration(name("nsg")).ignoreChanges, []);
     assert.deepEqual(run.registration(name("managed")).ignoreChanges, []);
+  });
+
+  it("builds on a Standard VM by default, said explicitly, with the definition every build had", async () => {
+    const { run, name, id } = await build({ gallery: GALLERY });
+    assert.deepEqual(run.byName(name("vm")).inputs.securityProfile, { securityType: "Standard" });
+    const definition = run.byName("image-definition").inputs;
+    assert.deepEqual(
+      [definition.galleryImageName, definition.hyperVGeneration, definition.features],
+      ["web", "V2", undefined],
+    );
+    // The build identity is made of what it was made of before these settings: an existing stack keeps it.
+    const settings = imageSettings(new pulumi.Config("vm-with-ready-ssh"), {
+      adminUsername: "azureuser",
+    });
+    assert.deepEqual(Object.keys(buildIdentity(settings).parts), [
+      "baseImage",
+      "vmSize",
+      "adminUsername",
+      "provisionScript",
+      "playbook",
+      "readiness",
+      "capture",
+      "imageVersion",
+    ]);
+    assert.equal(buildIdentity(settings).id, id);
+  });
+
+  it("builds from a Trusted Launch VM into the gallery only, under a definition of its own", async () => {
+    const standard = await build({ gallery: GALLERY });
+    const { run, name, id, outputs } = await build({
+      gallery: GALLERY,
+      securityType: "TrustedLaunch",
+    });
+    assert.notEqual(id, standard.id, "another VM: another build");
+    assert.deepEqual(run.byName(name("vm")).inputs.securityProfile, {
+      securityType: "TrustedLaunch",
+      uefiSettings: { secureBootEnabled: true, vTpmEnabled: true },
+    });
+    // Azure makes no managed image of a Trusted Launch VM.
+    assert.ok(!run.registered.some((r) => r.name === name("managed")));
+    assert.equal(
+      await new Promise((resolve) => pulumi.output(outputs.imageId).apply(resolve)),
+      undefined,
+    );
+    const definition = run.byName("image-definition-trustedlaunch-v2").inputs;
+    assert.deepEqual(
+      [
+        definition.galleryImageName,
+        definition.hyperVGeneration,
+        definition.features,
+        (definition.identifier as Record<string, string>).sku,
+      ],
+      [
+        "web-trustedlaunch-v2",
+        "V2",
+        [{ name: "SecurityType", value: "TrustedLaunch" }],
+        "generalized-trustedlaunch-v2",
+      ],
+    );
+    assert.ok(
+      run.registered.some((r) => r.name === name("version")),
+      "a gallery image version",
+    );
+  });
+
+  it("says at preview that Trusted Launch needs the gallery and a Generation 2 base image", async () => {
+    await assert.rejects(build({ securityType: "TrustedLaunch" }), {
+      message:
+        "[securityType] TrustedLaunch: Azure captures a Trusted Launch VM only into a Compute Gallery, not a managed image. Set [gallery] (name and imageName) too",
+    });
+    await assert.rejects(
+      build({
+        securityType: "TrustedLaunch",
+        gallery: GALLERY,
+        baseImage: "Canonical:ubuntu-24_04-lts:server-gen1:latest",
+      }),
+      {
+        message:
+          "[securityType] TrustedLaunch needs a Generation 2 base image, and Canonical:ubuntu-24_04-lts:server-gen1:latest is V1",
+      },
+    );
+  });
+
+  it("takes the generation from the base image: a Generation 1 image is a V1 image, in a V1 definition", async () => {
+    const { run, name } = await build({
+      gallery: GALLERY,
+      baseImage: "Canonical:ubuntu-24_04-lts:server-gen1:latest",
+    });
+    assert.equal(run.byName(name("managed")).inputs.hyperVGeneration, "V1");
+    const definition = run.byName("image-definition-v1").inputs;
+    assert.deepEqual([definition.galleryImageName, definition.hyperVGeneration], ["web-v1", "V1"]);
+  });
+
+  it("asks for the generation when the base image's SKU does not say it, and checks it when it does", async () => {
+    const debian = "Debian:debian-12:12:latest";
+    await assert.rejects(build({ baseImage: debian }), {
+      message: `[hyperVGeneration] is needed: the base image ${debian} does not say its generation in its SKU. Ask Azure (az vm image show --urn ${debian} --query hyperVGeneration) and set it: pulumi config set hyperVGeneration V2`,
+    });
+    const { run, name } = await build({ baseImage: debian, hyperVGeneration: "V1" });
+    assert.equal(run.byName(name("managed")).inputs.hyperVGeneration, "V1");
+    await assert.rejects(build({ hyperVGeneration: "V1" }), {
+      message:
+        "[hyperVGeneration] is V1, but the base image Canonical:ubuntu-24_04-lts:server:latest is V2 (its SKU says so): an image keeps its base image's generation",
+    });
   });
 
   it("refuses a three-part gallery version at preview: the patch number is the build's", async () => {

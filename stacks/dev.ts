@@ -26,7 +26,12 @@ export function devProgram() {
     adminUsername: settings.adminUsername,
     vmSize: settings.vmSize,
     ssh: settings.sshPrivateKey ? { privateKey: settings.sshPrivateKey } : undefined,
-    network: { publicIp: true, allowedSshSourceCidrs: settings.allowedSshSourceCidrs },
+    network: {
+      publicIp: true,
+      allowedSshSourceCidrs: settings.allowedSshSourceCidrs,
+      subnetAddressPrefix: settings.config.get("subnetAddressPrefix"),
+    },
+    osDisk: { sizeGb: settings.config.getNumber("osDiskSizeGb") },
     customData: settings.customData,
     tags: { stack: pulumi.getStack(), program: "dev" },
   });

@@ -1,8 +1,8 @@
 // Live acceptance test, for people with the Pulumi CLI and an Azure subscription (`npm run test:acceptance`):
 // brings the `dev` stack up in its own resource group, checks the readiness outputs, runs a command over SSH
-// with the pinned host key and asks Azure whether the VM agent is Ready; then changes the custom data, runs
-// `pulumi up` again and checks the same of the replacement VM; then destroys everything. Not part of
-// `npm test`: CI has no Azure.
+// with the pinned host key and asks Azure whether the VM agent is Ready; then changes the custom data, the
+// subnet's range and the OS disk's size, each in one `pulumi up`, and checks the same of each replacement VM;
+// then destroys everything (the NIC 190 s after its VM). Not part of `npm test`: CI has no Azure.
 // It needs: `pulumi` on PATH, the Azure CLI logged in (`az login`: the azure-native provider's credentials and
 // the VM agent's status), and ACCEPTANCE_SOURCE_CIDR, the address this machine reaches Azure from
 // ("203.0.113.4/32").
@@ -99,5 +99,18 @@ void withThrowawayStack("dev stack", "dev", async (stack) => {
     throw new Error(
       `the replaced VM presents another host key: ${second.hostKey} (was ${first.hostKey})`,
     );
-  return `${second.host} ready, host key verified, cloud-init done, VM agent ready; replaced (${first.vmId} → ${second.vmId}) under the same pin`;
+
+  // A new subnet range: a new subnet, the NIC and the VM replaced in one `pulumi up` (the NIC deleted only
+  // after Azure's reservation), the pin kept.
+  await stack.setConfig("subnetAddressPrefix", { value: "10.0.1.0/24" });
+  const third = await upAndCheck(stack);
+  if (third.vmId === second.vmId) throw new Error("a new subnet did not replace the VM");
+  if (third.hostKey !== first.hostKey)
+    throw new Error("the VM in the new subnet has another host key");
+
+  // A bigger OS disk: Azure resizes an OS disk only on a deallocated VM, so the VM is replaced.
+  await stack.setConfig("osDiskSizeGb", { value: "64" });
+  const fourth = await upAndCheck(stack);
+  if (fourth.vmId === third.vmId) throw new Error("a new disk size did not replace the VM");
+  return `${fourth.host} ready, host key verified, cloud-init done, VM agent ready; replaced for custom data, subnet and disk (${first.vmId} → ${second.vmId} → ${third.vmId} → ${fourth.vmId}) under the same pin`;
 });

@@ -1,7 +1,9 @@
 // Live acceptance test of the image stack, for people with the Pulumi CLI and an Azure subscription (`npm run
 // test:acceptance`): builds an image, changes the provisioning script, builds again, and checks that the
 // second build came from a new VM with new host keys, that both images exist, and that the unchanged third
-// `pulumi up` changes nothing. Then destroys everything. Not part of `npm test`: CI has no Azure.
+// `pulumi up` changes nothing; then builds from a Trusted Launch VM into a gallery, in one `pulumi up`, and
+// checks the version's definition is a Trusted Launch one. Then destroys everything. Not part of `npm test`:
+// CI has no Azure.
 import { execFileSync } from "node:child_process";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { withThrowawayStack } from "./throwaway-stack";
@@ -41,5 +43,22 @@ void withThrowawayStack("image stack", "image", async (stack) => {
   const changes = Object.entries(preview.changeSummary).filter(([op, n]) => op !== "same" && n > 0);
   if (changes.length > 0)
     throw new Error(`an unchanged build still changes: ${JSON.stringify(changes)}`);
-  return `build ${first.buildId} then ${second.buildId}: two images, new host keys, nothing left to change`;
+
+  // Trusted Launch: captured into the gallery only, under a definition of its own.
+  await stack.setConfig("securityType", { value: "TrustedLaunch" });
+  await stack.setConfig("gallery.name", { value: `acceptance${Date.now().toString(36)}` }, true);
+  await stack.setConfig("gallery.imageName", { value: "web" }, true);
+  const { outputs } = await stack.up({ onOutput: (line) => process.stdout.write(line) });
+  const versionId = outputs.galleryImageVersionId.value as string;
+  if (!versionId) throw new Error("the Trusted Launch build made no gallery image version");
+  if (outputs.imageId.value) throw new Error("a Trusted Launch build made a managed image");
+  const definitionId = versionId.split("/versions/")[0];
+  const features = execFileSync(
+    "az",
+    ["sig", "image-definition", "show", "--ids", definitionId, "--query", "features", "-o", "json"],
+    { encoding: "utf8" },
+  );
+  if (!/"TrustedLaunch"/.test(features))
+    throw new Error(`the definition of the Trusted Launch build says ${features}`);
+  return `build ${first.buildId} then ${second.buildId}: two images, new host keys, nothing left to change; a Trusted Launch build in the gallery (${versionId.split("/").pop()})`;
 });

@@ -18,6 +18,7 @@ const TYPE_WORDS: Record<OptionSpec["type"], string> = {
   passphrase: "string",
   level: "`tcp`, `banner`, `auth`, `command`",
   command: "shell command",
+  bootId: "boot id",
   pins: "pin or list of pins",
   duration: "seconds or duration",
   jumpHost: "object",

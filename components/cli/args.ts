@@ -306,6 +306,7 @@ export function parseCommandLine(
     passphrase: identity === undefined ? undefined : passphrase,
     level: level as Level | undefined,
     command: str("command"),
+    afterBoot: str("after-boot"),
     hostKeyPin: list("host-key-pin"),
     timeout: duration(str("timeout"), "--timeout"),
     attemptTimeout: duration(str("attempt-timeout"), "--attempt-timeout"),

@@ -118,6 +118,7 @@ function formatResult(r: SshReadyResult): string {
   if (r.hostKeyFingerprint)
     lines.push(`host key: ${r.hostKey?.split(" ")[0]} ${r.hostKeyFingerprint}`);
   if (r.knownHostsLine) lines.push(`known_hosts: ${r.knownHostsLine}`);
+  if (r.bootId) lines.push(`boot id: ${r.bootId}`);
   for (const warning of r.warnings) lines.push(`warning: ${warning}`);
   return `${lines.join("\n")}\n`;
 }

@@ -19,6 +19,11 @@ import {
 import { printable } from "./printable";
 import { AttemptFailure, Resources, type Mismatch } from "./step";
 
+/** The first line the boot id prefix writes: `ssh-ready boot <id>`, or `unknown` where it cannot be read. */
+const BOOT_MARKER = /^ssh-ready boot (\S+)$/;
+/** The prefix's exit status when it finds the boot given as afterBoot: the command did not run. */
+const PREVIOUS_BOOT_EXIT = 97;
+
 export interface AttemptOutcome {
   ok: boolean;
   hop: "target" | "jump";
@@ -45,6 +50,8 @@ export interface AttemptOutcome {
   authLimitHit?: boolean;
   /** The readiness command succeeded, and the confirming login after it failed (this outcome is that login's). */
   commandSucceeded?: boolean;
+  /** The boot the readiness command ran on (level `command`, a Linux host). */
+  bootId?: string;
 }
 
 export interface AttemptContext {
@@ -99,11 +106,16 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
     );
     if (ctx.loginOnly) return success("auth", "the key is accepted", state);
     // `true` ends at once; the readiness command may run for minutes, and must not outlive the wait.
-    const command = opts.level === "auth" ? "true" : boundToSession(opts.command);
+    const command =
+      opts.level === "auth" ? "true" : boundToSession(withBootId(opts.command, opts.afterBoot));
     const commandLimit = ctx.deadline.limit(
       opts.level === "auth" ? opts.attemptTimeoutMs : opts.commandTimeoutMs,
     );
-    if (opts.level === "command") ctx.onCommandStart?.();
+    // With afterBoot, the command starts only once the boot line says it is another boot.
+    if (opts.level === "command" && opts.afterBoot === undefined) ctx.onCommandStart?.();
+    const onMarked = (line: string) => {
+      if (opts.afterBoot !== undefined && bootIdOf(line) !== opts.afterBoot) ctx.onCommandStart?.();
+    };
     const run = await runCommand(
       client,
       stream,
@@ -112,8 +124,12 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
       commandLimit,
       ctx.signal,
       resources,
+      opts.level === "command" ? BOOT_MARKER : undefined,
+      onMarked,
     );
-    const outcome = judgeCommand(opts, state, run.exitCode, run.output);
+    const bootId = bootIdOf(run.marked);
+    if (opts.afterBoot !== undefined) checkBoot(opts.afterBoot, bootId, run.exitCode);
+    const outcome = { ...judgeCommand(opts, state, run.exitCode, run.output), bootId };
     if (!outcome.ok || opts.level !== "command" || doneWhenAsked(opts, run.output)) return outcome;
     // The command may have run for minutes on a connection opened before sshd was restarted (a restart keeps
     // running sessions), so a fresh login confirms sshd still answers, and tells the host key it presents now.
@@ -136,7 +152,7 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
         commandSucceeded: true,
         detail: `confirming login after the command: ${confirm.detail}`,
       };
-    return { ...outcome, hostKey: confirm.hostKey, hostKeysSeen };
+    return { ...outcome, hostKey: confirm.hostKey, hostKeysSeen, bootId };
   } catch (caught) {
     if (ctx.signal?.aborted && caught === ctx.signal.reason) throw caught;
     // A mistake in code (ours, a hook's, Node's arguments) is no network fault: retried, it would end only at
@@ -165,6 +181,38 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
     resources.closeAll();
   }
 };
+
+/**
+ * The readiness command, preceded by a line telling the boot it runs on (Linux's boot id), in the same session;
+ * with `afterBoot`, the command runs only on another boot. The id is checked (resolve.ts) before it is put here.
+ */
+export function withBootId(command: string, afterBoot?: string): string {
+  const read =
+    'ssh_ready_boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null); echo "ssh-ready boot ${ssh_ready_boot:-unknown}"; ';
+  const guard = afterBoot
+    ? `[ "$ssh_ready_boot" != "${afterBoot}" ] || exit ${PREVIOUS_BOOT_EXIT}; `
+    : "";
+  return `${read}${guard}${command}`;
+}
+
+function bootIdOf(marked: string | undefined): string | undefined {
+  const id = marked && BOOT_MARKER.exec(marked)?.[1];
+  return id && id !== "unknown" ? id : undefined;
+}
+
+/** With afterBoot: the command ran on another boot, or this attempt says why it did not. */
+function checkBoot(afterBoot: string, bootId: string | undefined, exitCode: number | null): void {
+  if (bootId === undefined)
+    throw new AttemptFailure(
+      "command-failed",
+      "command",
+      "the boot id cannot be read (/proc/sys/kernel/random/boot_id): afterBoot needs a Linux host",
+      "target",
+      true,
+    );
+  if (bootId === afterBoot && exitCode === PREVIOUS_BOOT_EXIT)
+    throw new AttemptFailure("previous-boot", "command", `on boot ${bootId}, the one to wait past`);
+}
 
 /**
  * The default command found cloud-init already done: `cloud-init status --wait` prints a dot for each poll

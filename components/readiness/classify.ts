@@ -24,6 +24,7 @@ export type FailureClass =
   | "host-key-mismatch"
   | "command-failed"
   | "command-timeout"
+  | "previous-boot"
   | "forwarding-refused";
 
 interface ClassInfo {
@@ -108,6 +109,12 @@ export const CLASS_INFO: Record<FailureClass, ClassInfo> = {
     label: "command timed out",
     meaning: "logged in; the readiness command is still running",
     hint: "login works but the readiness command did not finish in time (cloud-init still running?): raise the command timeout or the overall timeout",
+    costsServer: true,
+  },
+  "previous-boot": {
+    label: "still the previous boot",
+    meaning: "the machine has not gone down for its reboot yet",
+    hint: "sshd answered on the boot to wait past (afterBoot, --after-boot) until the end: the machine did not reboot (was the reboot started, and is the boot id the one from before it?)",
     costsServer: true,
   },
   "forwarding-refused": {

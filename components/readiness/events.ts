@@ -68,4 +68,10 @@ export interface SshReadyResult {
   warnings: string[];
   /** The readiness command's exit code and the last 2 KiB of its output (level `command`). */
   command?: { exitCode: number; output: string };
+  /**
+   * The boot the readiness command ran on: Linux's `/proc/sys/kernel/random/boot_id`, read on the same
+   * connection (level `command`; undefined on a host without it). Give it as `afterBoot` to wait for the
+   * machine to come back from a reboot.
+   */
+  bootId?: string;
 }

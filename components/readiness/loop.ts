@@ -317,5 +317,6 @@ function result(
       opts.level === "command" && outcome.exitCode !== undefined && outcome.exitCode !== null
         ? { exitCode: outcome.exitCode, output: outcome.output ?? "" }
         : undefined,
+    bootId: outcome.bootId,
   };
 }

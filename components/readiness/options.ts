@@ -50,6 +50,14 @@ export interface WaitForSshOptions {
    */
   command?: string;
   /**
+   * Ready only on a boot other than this one: a Linux boot id (`/proc/sys/kernel/random/boot_id`, as `bootId`
+   * reports it), taken before a reboot. An attempt that reaches this boot is "still the previous boot" and the
+   * wait goes on; the readiness command runs only on another boot (so `cloud-init status --wait` waits for the
+   * new boot's start-up). Makes `command` the default level (with a key); a lower level is refused. Empty or
+   * undefined: any boot.
+   */
+  afterBoot?: string;
+  /**
    * Host key pin: one or more `SHA256:…` fingerprints or OpenSSH public key lines. A server presenting any other
    * key fails the wait at once, before authentication. Needs level `auth` or `command`. Defaults to no pin: the
    * key of the successful attempt is reported, and a key change during the wait becomes a warning.
@@ -99,7 +107,9 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = parseLimit(
 );
 export const DEFAULT_PORT = optionSpec("port").default as number;
 
-/** The level when none is given: `auth` with a key (it can log in), else `banner`. */
-export function defaultLevel(hasKey: boolean): Level {
+/** The level when none is given: `auth` with a key (it can log in), `command` with `afterBoot` too, else `banner`. */
+export function defaultLevel(hasKey: boolean, afterBoot?: unknown): Level {
+  // afterBoot is checked where the readiness command runs: with a key, it makes that the default level.
+  if (hasKey && typeof afterBoot === "string" && afterBoot !== "") return "command";
   return hasKey ? "auth" : "banner";
 }

@@ -48,6 +48,8 @@ export interface ResolvedOptions {
   level: Level;
   command: string;
   isDefaultCommand: boolean;
+  /** Ready only on a boot other than this one (level `command`). */
+  afterBoot?: string;
   pin?: HostKeyPin;
   jumpHost?: ResolvedJumpHost;
   timeoutMs: number;
@@ -115,9 +117,24 @@ export const CHECKS: Partial<Record<OptionType, (value: unknown, name: string) =
   user: checkUsername,
   level: checkLevel,
   command: checkCommand,
+  bootId: checkBootId,
   pins: (value, name) => HostKeyPin.parse(value, name),
   duration: parseLimit,
 };
+
+/** A Linux boot id: a UUID as /proc/sys/kernel/random/boot_id writes it. */
+const BOOT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A boot id, lower-cased; undefined for none (undefined or empty, so a step that did not reboot adds no constraint). */
+export function checkBootId(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (typeof value !== "string" || !BOOT_ID.test(value.trim().toLowerCase()))
+    throw new InvalidOptionError(
+      name,
+      `must be a boot id like "0c5d4b4e-3f55-4c1f-9d7e-2b1f6a1c9e01" (cat /proc/sys/kernel/random/boot_id), or empty for any boot`,
+    );
+  return value.trim().toLowerCase();
+}
 
 /** The schedule's pauses: durations, as every other time option, resolved into its `…Ms` fields. */
 const SCHEDULE_PAUSES = {
@@ -217,7 +234,10 @@ export function resolveOptions(options: WaitForSshOptions): ResolvedOptions {
   if (options.privateKey === undefined && options.passphrase !== undefined) {
     throw new InvalidOptionError("passphrase", "is given without a [privateKey]");
   }
-  const level = checkLevel(options.level ?? defaultLevel(key !== undefined), "level");
+  const level = checkLevel(
+    options.level ?? defaultLevel(key !== undefined, options.afterBoot),
+    "level",
+  );
   const needsLogin = level === "auth" || level === "command";
   if (needsLogin && !key)
     throw new InvalidOptionError("privateKey", `is required for level "${level}"`);
@@ -230,6 +250,12 @@ export function resolveOptions(options: WaitForSshOptions): ResolvedOptions {
     if (level !== "command")
       throw new InvalidOptionError("command", `needs level "command", not "${level}"`);
   }
+  const afterBoot = checkBootId(options.afterBoot, "afterBoot");
+  if (afterBoot !== undefined && level !== "command")
+    throw new InvalidOptionError(
+      "afterBoot",
+      `needs level "command" (the boot id is read where the readiness command runs), not "${level}"`,
+    );
   const pin =
     options.hostKeyPin === undefined
       ? undefined
@@ -252,6 +278,7 @@ export function resolveOptions(options: WaitForSshOptions): ResolvedOptions {
     level,
     command: options.command ?? CLOUD_INIT_COMMAND,
     isDefaultCommand: options.command === undefined,
+    afterBoot,
     pin,
     jumpHost:
       options.jumpHost === undefined

@@ -376,7 +376,12 @@ export interface CommandRun {
   exitCode: number | null;
   /** The last 2 KiB of stdout and stderr together. */
   output: string;
+  /** The first line of stdout, when it matched the `marker` given (and is then not in `output`). */
+  marked?: string;
 }
+
+/** The longest first line `runCommand` looks at for its marker. */
+const MARKER_LINE_BYTES = 200;
 
 const OUTPUT_TAIL_BYTES = 2048;
 
@@ -420,21 +425,51 @@ export function runCommand(
   limit: Limit,
   signal: AbortSignal | undefined,
   resources: Resources,
+  /** A first line of stdout that is ours, not the command's (see attempt.ts, withBootId). */
+  marker?: RegExp,
+  /** Called with that line as soon as it has come. */
+  onMarked?: (line: string) => void,
 ): Promise<CommandRun> {
   let output = Buffer.alloc(0);
   const keep = (chunk: Buffer) => {
     output = Buffer.concat([output, chunk]);
     if (output.length > OUTPUT_TAIL_BYTES * 2) output = output.subarray(-OUTPUT_TAIL_BYTES);
   };
+  // stdout's first line, held until it ends: the marker's, or given back to the output.
+  let head: Buffer | undefined = marker ? Buffer.alloc(0) : undefined;
+  let marked: string | undefined;
+  const firstLine = (chunk: Buffer) => {
+    if (!head) return keep(chunk);
+    const all = Buffer.concat([head, chunk]);
+    const end = all.indexOf(10);
+    if (end < 0 && all.length < MARKER_LINE_BYTES) {
+      head = all;
+      return;
+    }
+    head = undefined;
+    const line = all.subarray(0, end < 0 ? all.length : end).toString("utf8");
+    if (end >= 0 && marker!.test(line)) {
+      marked = line;
+      onMarked?.(line);
+      keep(all.subarray(end + 1));
+    } else keep(all);
+  };
   const tail = () => output.subarray(-OUTPUT_TAIL_BYTES).toString("utf8").trim();
+  /** A first line still being held is output too, once the command has ended or is given up on. */
+  const release = () => {
+    if (head) keep(head);
+    head = undefined;
+  };
   return step<CommandRun>(
     signal,
     limit,
-    () =>
-      state.fail(
+    () => {
+      release();
+      return state.fail(
         "command-timeout",
         `the command was still running after ${formatDuration(limit.ms)}${tail() ? `; last output: ${lastLine(tail())}` : ""}`,
-      ),
+      );
+    },
     (resolve, reject, settled) => {
       client.on("close", () => reject(state.closed()));
       // exec() writes the session request at once and data arrives later, so the server takes the session
@@ -455,12 +490,15 @@ export function runCommand(
         };
         if (settled()) return stop();
         resources.add(stop);
-        channel.on("data", keep);
+        channel.on("data", firstLine);
         channel.stderr.on("data", keep);
         channel.on("exit", (code: number | null) => {
           exitCode = typeof code === "number" ? code : null;
         });
-        channel.on("close", () => resolve({ exitCode, output: tail() }));
+        channel.on("close", () => {
+          release();
+          resolve({ exitCode, output: tail(), marked });
+        });
       });
     },
   );

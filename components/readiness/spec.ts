@@ -19,6 +19,8 @@ export type OptionType =
   | "level"
   /** A non-empty shell command. */
   | "command"
+  /** A Linux boot id (`/proc/sys/kernel/random/boot_id`); empty for none. */
+  | "bootId"
   /** One or more `SHA256:…` fingerprints or OpenSSH public key lines. */
   | "pins"
   /** Seconds (a bare number) or a duration string ("90s", "10m"). */
@@ -158,6 +160,19 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     cli: { flag: "command", value: "CMD", help: "readiness command for --level command" },
     component: {},
     doc: "Shell command run at level `command`; ready when it exits 0.",
+  },
+  {
+    name: "afterBoot",
+    type: "bootId",
+    defaultText: "none: any boot",
+    secret: false,
+    change: "replace",
+    cli: {
+      flag: "after-boot",
+      value: "ID",
+      help: "ready only on a boot other than this one (a boot id, as --json's bootId gives it); implies --level command",
+    },
+    doc: "Ready only on a boot other than this one: a boot id, as `bootId` reports it (empty: any boot). Makes `command` the default level; a lower level is refused.",
   },
   {
     name: "hostKeyPin",

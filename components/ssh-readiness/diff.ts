@@ -104,7 +104,10 @@ function mayDiffer(
       case "hostKeyPin":
         return !sameValue(olds.hostKeyPin, pinList(news.hostKeyPin));
       case "level":
-        return !sameValue(olds.level, news.level ?? defaultLevel(news.privateKey !== undefined));
+        return !sameValue(
+          olds.level,
+          news.level ?? defaultLevel(news.privateKey !== undefined, news.afterBoot),
+        );
       case "keyFingerprint":
         if (news.privateKey === undefined) return olds.keyFingerprint !== undefined;
         if (containsUnknown(news.passphrase)) return true;

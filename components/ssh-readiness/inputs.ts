@@ -10,6 +10,7 @@ import { looksLikePrivateKey } from "../readiness/printable";
 import { TOP_LEVEL_OPTIONS } from "../readiness/spec";
 import {
   CHECKS,
+  checkBootId,
   checkHost,
   checkPort,
   checkUsername,
@@ -39,6 +40,7 @@ export interface ReadinessInputs {
   passphrase?: string;
   level?: Level;
   command?: string;
+  afterBoot?: string;
   hostKeyPin?: string | string[];
   timeout?: number | string;
   attemptTimeout?: number | string;
@@ -85,6 +87,8 @@ export interface RecordedInputs {
   username?: string;
   level: Level;
   command?: string;
+  /** The boot id given as `afterBoot`, lower-cased; absent for none (an empty input too). */
+  afterBoot?: string;
   /** The `hostKeyPin` input as a list (the `hostKey` output is the key the server presented). */
   hostKeyPin?: string[];
   /** SHA256 fingerprint of the public half of `privateKey`. */
@@ -121,6 +125,7 @@ export function toWaitOptions(inputs: ReadinessInputs): WaitForSshOptions {
     passphrase: inputs.passphrase,
     level: inputs.level,
     command: inputs.command,
+    afterBoot: inputs.afterBoot,
     hostKeyPin: inputs.hostKeyPin,
     timeout: inputs.timeout,
     attemptTimeout: inputs.attemptTimeout,
@@ -185,8 +190,9 @@ function recordWith(inputs: ReadinessInputs, keys: KeyFingerprints): RecordedInp
     host: checkHost(inputs.host, "host"),
     port: checkPort(inputs.port, "port"),
     username: inputs.username,
-    level: inputs.level ?? defaultLevel(inputs.privateKey !== undefined),
+    level: inputs.level ?? defaultLevel(inputs.privateKey !== undefined, inputs.afterBoot),
     command: inputs.command,
+    afterBoot: checkBootId(inputs.afterBoot, "afterBoot"),
     hostKeyPin: pinList(inputs.hostKeyPin),
     keyFingerprint: keys.keyFingerprint,
     jumpHost: inputs.jumpHost && jumpRecord(inputs.jumpHost, keys.jumpKeyFingerprint!),

@@ -24,6 +24,7 @@ import {
 
 /** What the wait found, as the engine reports it: the result fields kept in the outputs. */
 const FINDINGS = [
+  "bootId",
   "serverBanner",
   "hostKey",
   "hostKeyFingerprint",

@@ -59,6 +59,12 @@ export interface SshReadinessArgs {
    */
   command?: pulumi.Input<string>;
   /**
+   * Ready only on a boot other than this one: a boot id (another SshReadiness's `bootId`, taken before a
+   * reboot). Empty or unset: any boot. A new value means a new wait. Makes `command` the default level; a lower
+   * level is refused.
+   */
+  afterBoot?: pulumi.Input<string>;
+  /**
    * Host key pin: `SHA256:…` fingerprints or OpenSSH public key lines. Another key fails the wait at once, before
    * authentication. Defaults to none: the key presented is reported in the `hostKey` output.
    */
@@ -115,6 +121,8 @@ export class SshReadiness extends pulumi.dynamic.Resource {
   declare readonly attempts: pulumi.Output<number>;
   /** Things worth knowing that did not stop the wait (host key changed, cloud-init finished with errors). */
   declare readonly warnings: pulumi.Output<string[]>;
+  /** The boot the readiness command ran on (level `command`, a Linux host): give it as `afterBoot` after a reboot. */
+  declare readonly bootId: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: SshReadinessArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -165,5 +173,6 @@ export function readinessProps(name: string, args: SshReadinessArgs): pulumi.Inp
     waitedMs: undefined,
     attempts: undefined,
     warnings: undefined,
+    bootId: undefined,
   };
 }

@@ -4,7 +4,12 @@ import { Deadline } from "../../components/readiness/deadline";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { isCodeMistake, runAttempt, type AttemptOutcome } from "../../components/readiness/attempt";
+import {
+  isCodeMistake,
+  runAttempt,
+  withBootId,
+  type AttemptOutcome,
+} from "../../components/readiness/attempt";
 import { fingerprintOf } from "../../components/readiness/host-key";
 import type { WaitForSshOptions } from "../../components/readiness/options";
 import { resolveOptions } from "../../components/readiness/resolve";
@@ -354,7 +359,8 @@ describe("one attempt, classified", () => {
         2,
         "the command's login, then a fresh one",
       );
-      assert.deepEqual(ssh.commands.slice(before), ["sleep 1"], "the confirmation runs nothing");
+      // The command, after the line that tells its boot; the confirmation runs nothing.
+      assert.deepEqual(ssh.commands.slice(before), [withBootId("sleep 1")]);
       await allClosed(ssh);
     });
   });

@@ -58,6 +58,7 @@ const DECLARED: Record<OptionSpec["type"], RegExp> = {
   passphrase: /^string$/,
   level: /^Level$/,
   command: /^string$/,
+  bootId: /^string$/,
   pins: /^string \| string\[\]$/,
   duration: /^number \| string$/,
   jumpHost: /^(JumpHostOptions|SshReadinessJumpHost|pulumi\.Input<SshReadinessJumpHost>)$/,
@@ -115,6 +116,11 @@ describe("the readiness options, declared once", () => {
       timeout: ["90s", (o) => o.timeout, "90s"],
       "attempt-timeout": ["5s", (o) => o.attemptTimeout, "5s"],
       "command-timeout": ["2m", (o) => o.commandTimeout, "2m"],
+      "after-boot": [
+        "0c5d4b4e-3f55-4c1f-9d7e-2b1f6a1c9e01",
+        (o) => o.afterBoot,
+        "0c5d4b4e-3f55-4c1f-9d7e-2b1f6a1c9e01",
+      ],
     };
     const flagged = OPTION_SPECS.filter((spec) => "flag" in spec.cli);
     assert.deepEqual(
@@ -201,6 +207,7 @@ describe("the readiness options, declared once", () => {
       passphrase: { privateKey: readFileSync(reencrypted, "utf8"), passphrase: "two" },
       level: { level: "auth", command: undefined },
       command: { command: "test -f /ready" },
+      afterBoot: { afterBoot: "0c5d4b4e-3f55-4c1f-9d7e-2b1f6a1c9e01" },
       hostKeyPin: { hostKeyPin: "SHA256:AAAAqp/o9ohcffF/39m7HrroB2E1I2IwGlfOC5CFcoo" },
       jumpHost: { jumpHost: { host: "bastion2", username: "ops" } },
       timeout: { timeout: "20m" },
@@ -249,6 +256,7 @@ describe("the readiness options, declared once", () => {
       passphrase: { type: "string" },
       level: { type: "string" },
       command: { type: "string" },
+      bootId: { type: "string" },
       pins: { oneOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] },
       duration: { oneOf: [{ type: "number" }, { type: "string" }] },
       jumpHost: { $ref: `#/types/${PACKAGE}:index:JumpHost` },

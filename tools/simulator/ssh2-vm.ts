@@ -1,5 +1,6 @@
 // A simulated fresh VM without OpenSSH: ssh2's in-process server plays sshd (public key login, exec of
 // `true` and of the cloud-init wait) through the same boot as the OpenSSH simulator.
+import { randomUUID } from "node:crypto";
 import net from "node:net";
 import { Server as SshServer, utils, type Connection } from "ssh2";
 import { generateEd25519 } from "../../components/keys/generation";
@@ -9,6 +10,9 @@ import { freePort } from "./openssh";
 
 /** sshd's default MaxAuthTries. */
 const MAX_AUTH_TRIES = 6;
+/** The boot id prefix the engine puts before the readiness command, and its guard when given `afterBoot`. */
+const BOOT_PREFIX =
+  /^ssh_ready_boot=\$\(cat \/proc\/sys\/kernel\/random\/boot_id 2>\/dev\/null\); echo "ssh-ready boot \$\{ssh_ready_boot:-unknown\}"; (?:\[ "\$ssh_ready_boot" != "([0-9a-f-]+)" \] \|\| exit (\d+); )?/;
 
 export class Ssh2Vm {
   readonly kind = "ssh2";
@@ -22,6 +26,8 @@ export class Ssh2Vm {
   private cloudInit?: CloudInitResult;
   private readonly cloudInitWaiters: (() => void)[] = [];
   private ssh = this.newServer();
+  /** The boot this simulated machine is on, as Linux's boot_id; a test sets another to play a reboot. */
+  bootId: string = randomUUID();
 
   private constructor(readonly port: number) {}
 
@@ -60,8 +66,18 @@ export class Ssh2Vm {
       client.on("session", (accept) =>
         accept().on("exec", (acceptExec, _reject, info) => {
           // The command as written: this simulation runs no shell to honour the session binding.
-          const command = unbound(info.command);
+          let command = unbound(info.command);
           const stream = acceptExec();
+          // The boot id prefix (attempt.ts, withBootId), done as the shell would: the line, then the guard.
+          const boot = BOOT_PREFIX.exec(command);
+          if (boot) {
+            stream.write(`ssh-ready boot ${this.bootId}\n`);
+            if (boot[1] === this.bootId) {
+              stream.exit(Number(boot[2]));
+              return stream.end();
+            }
+            command = command.slice(boot[0].length);
+          }
           const finish = (code: number, output: string) => {
             stream.write(output);
             stream.exit(code);

@@ -153,15 +153,22 @@ export function sshReadyOnVm(
   keyFile: string,
   pins: string[],
   timeoutSeconds: number,
+  extra: string[] = [],
+  /** Called with each piece of its stderr as it comes (its progress lines). */
+  onStderr?: (text: string) => void,
 ): Promise<SshReadyRun> {
   const bin = resolve(__dirname, "../../../bin/ssh-ready.js");
   const args = [bin, `azureuser@${address}`, "-i", keyFile, "--level", "command"];
   args.push(...pins.flatMap((pin) => ["--host-key-pin", pin]), "--timeout", `${timeoutSeconds}s`);
+  args.push(...extra);
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  child.stderr.setEncoding("utf8").on("data", (c: string) => {
+    stderr += c;
+    onStderr?.(c);
+  });
   return new Promise((done) =>
     child.on("close", (code) => done({ code, stdout, stderr, at: performance.now() })),
   );

@@ -101,6 +101,8 @@ export interface BootOptions {
   disk?: string;
   /** Memory in MiB; defaults to 1024. */
   memory?: number;
+  /** A reboot in the guest reboots it (by default QEMU exits instead, as a power-off does). */
+  reboots?: boolean;
 }
 
 let kvmWorks: boolean | undefined;
@@ -175,7 +177,15 @@ export class RealVm {
       await writeSeed(dir, options.seed, tap.index);
       kvmWorks ??= await kvmBoots(image, dir);
       const accel = kvmWorks ? "kvm" : "tcg";
-      const qemu = startQemu(image, dir, tap, accel, options.memory ?? 1024);
+      const qemu = startQemu(
+        image,
+        dir,
+        tap,
+        accel,
+        options.memory ?? 1024,
+        false,
+        options.reboots,
+      );
       const vm = new RealVm(dir, tap.name, tap.index, qemu, accel);
       live.add(vm);
       return vm;
@@ -311,7 +321,13 @@ async function writeSeed(dir: string, seed: VmSeed, index: number): Promise<void
   }
 }
 
-function qemuArgs(image: string, dir: string, accel: "kvm" | "tcg", memory: number): string[] {
+function qemuArgs(
+  image: string,
+  dir: string,
+  accel: "kvm" | "tcg",
+  memory: number,
+  reboots = false,
+): string[] {
   return [
     ...(accel === "kvm"
       ? ["-accel", "kvm", "-cpu", "host"]
@@ -327,7 +343,7 @@ function qemuArgs(image: string, dir: string, accel: "kvm" | "tcg", memory: numb
     ["-serial", `file:${join(dir, "serial.log")}`],
     ["-display", "none"],
     ["-monitor", "none"],
-    ["-no-reboot"],
+    reboots ? [] : ["-no-reboot"],
   ].flat();
 }
 
@@ -338,6 +354,7 @@ function startQemu(
   accel: "kvm" | "tcg",
   memory: number,
   detached = false,
+  reboots = false,
 ): ChildProcess {
   const net = [
     "-netdev",
@@ -347,7 +364,7 @@ function startQemu(
   ];
   const log = openSync(join(dir, "qemu.log"), "w");
   try {
-    return spawn("qemu-system-x86_64", [...qemuArgs(image, dir, accel, memory), ...net], {
+    return spawn("qemu-system-x86_64", [...qemuArgs(image, dir, accel, memory, reboots), ...net], {
       stdio: ["ignore", log, log],
       detached,
     });

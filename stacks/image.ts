@@ -1,5 +1,6 @@
 // The `image` stack, the pipeline this project was born from: VM → ready (cloud-init done) → provision
-// (a script, then Ansible when configured) → clean capture (the build's secrets removed, deprovision) →
+// (a script, then Ansible when configured) → a reboot when an update asks for one, and ready on the new boot →
+// clean capture (the build's secrets removed, deprovision) →
 // deallocate and generalize → managed image (and, when configured, a Compute Gallery image version).
 // Everything that defines the image forms a build identity; each build's resources carry it in their names,
 // so a changed build is a new VM and a new chain, and an unchanged one touches nothing.
@@ -11,6 +12,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { VmWithReadySsh } from "../components/azure";
+import { SshReadiness } from "../components/ssh-readiness";
 import { DEFAULTS } from "../components/azure/args";
 import { imageGeneration, parseImage } from "../components/azure/validate";
 import { BuildStamp } from "./build-stamp";
@@ -18,7 +20,9 @@ import { stackConfig } from "./config";
 
 /** The shell scripts of the pipeline, read from stacks/scripts (beside the compiled program's source). */
 const SCRIPTS = resolve(__dirname, "../../stacks/scripts");
-export function script(name: "capture-cleanup" | "provision-default" | "az-generalize"): string {
+export function script(
+  name: "capture-cleanup" | "provision-default" | "az-generalize" | "reboot-if-required",
+): string {
   return readFileSync(join(SCRIPTS, `${name}.sh`), "utf8");
 }
 
@@ -166,6 +170,9 @@ export function buildIdentity(settings: ImageSettings): {
     playbook: settings.playbook === undefined ? null : sha256(readFileSync(settings.playbook)),
     readiness: BUILD_READINESS,
     capture: sha256(script("capture-cleanup") + script("az-generalize")),
+    // The reboot step after provisioning: a build made before it has none, and a step added to it would run on
+    // a VM that is generalized by then. So it is part of the build: a stack built before builds once more.
+    reboot: sha256(script("reboot-if-required")),
     imageVersion: settings.imageVersion ?? null,
     // Only when not what every build was before these settings: an existing stack keeps its build.
     ...(settings.securityType === "Standard" ? {} : { securityType: settings.securityType }),
@@ -250,11 +257,31 @@ export function imageProgram() {
         { dependsOn: [provision], ...once },
       )
     : undefined;
+  // An update that asks for a reboot (a new kernel) gets one before the capture: the image then boots what was
+  // installed, and the capture runs on the new boot, once its start-up is done. No reboot, no wait.
+  const reboot = new command.remote.Command(
+    `${build}-reboot`,
+    { connection: vm.connection, create: script("reboot-if-required") },
+    { dependsOn: [ansible ?? provision], ...once },
+  );
+  const back = new SshReadiness(
+    `${build}-back`,
+    {
+      host: vm.sshHost,
+      username: vm.adminUsername,
+      privateKey: vm.adminPrivateKey,
+      // The key the first wait verified: a reboot keeps the host keys.
+      hostKeyPin: vm.hostKey.apply((key) => key!),
+      ...BUILD_READINESS,
+      afterBoot: reboot.stdout.apply((out) => out.trim()),
+    },
+    { dependsOn: [reboot], ...once },
+  );
   // The last command on the VM: afterwards its admin user is gone.
   const capture = new command.remote.Command(
     `${build}-capture`,
     { connection: vm.connection, create: "sudo sh -s", stdin: script("capture-cleanup") },
-    { dependsOn: [ansible ?? provision], ...once },
+    { dependsOn: [back], ...once },
   );
   const generalize = new command.local.Command(
     `${build}-generalize`,

@@ -38,14 +38,22 @@ async function build(config: Record<string, string>, kept?: KeptState) {
 }
 
 describe("image stack", () => {
-  it("chains managed image ← generalize ← capture ← ansible ← provisioning ← readiness ← VM", async () => {
+  it("chains managed image ← generalize ← capture ← back ← reboot ← ansible ← provisioning ← readiness ← VM", async () => {
     const { run, name } = await build({
       ansiblePlaybook: playbook("- hosts: all\n"),
       gallery: GALLERY,
     });
-    const chain = ["managed", "generalize", "capture", "ansible", "provision", "ready", "vm"].map(
-      name,
-    );
+    const chain = [
+      "managed",
+      "generalize",
+      "capture",
+      "back",
+      "reboot",
+      "ansible",
+      "provision",
+      "ready",
+      "vm",
+    ].map(name);
     for (let i = 0; i + 1 < chain.length; i++) {
       assert.ok(
         run.registration(chain[i]).dependencies.includes(run.registration(chain[i + 1]).urn),
@@ -192,6 +200,7 @@ describe("image stack", () => {
       "playbook",
       "readiness",
       "capture",
+      "reboot",
       "imageVersion",
     ]);
     assert.equal(buildIdentity(settings).id, id);
@@ -274,6 +283,25 @@ describe("image stack", () => {
       message:
         "[hyperVGeneration] is V1, but the base image Canonical:ubuntu-24_04-lts:server:latest is V2 (its SKU says so): an image keeps its base image's generation",
     });
+  });
+
+  it("reboots when an update asks for it, and captures only on the new boot, once it is started", async () => {
+    const { run, name } = await build({});
+    const reboot = run.byName(name("reboot")).inputs;
+    assert.equal(reboot.create, script("reboot-if-required"));
+    const back = run.byName(name("back")).inputs;
+    // The reboot step prints the boot it leaves; the mocks' command prints nothing: no reboot, no constraint.
+    assert.deepEqual([back.level, back.timeout, back.afterBoot], ["command", "20m", ""]);
+    // Pinned to the key the first wait verified.
+    assert.match(String(back.hostKeyPin), /^ssh-ed25519 AAAA\S+$/);
+    for (const step of ["reboot", "back"])
+      assert.deepEqual(run.registration(name(step)).ignoreChanges, ["*"], step);
+    // The script reboots only when asked to, a few seconds later, and prints the boot id first.
+    const text = script("reboot-if-required");
+    assert.match(
+      text,
+      /if \[ -e \/var\/run\/reboot-required \]; then\n {2}cat \/proc\/sys\/kernel\/random\/boot_id\n {2}sudo systemd-run --on-active=5 /,
+    );
   });
 
   it("refuses a three-part gallery version at preview: the patch number is the build's", async () => {

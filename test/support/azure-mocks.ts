@@ -30,6 +30,9 @@ export async function mockState(
       return String(inputs.create).includes("real-vm")
         ? { ...inputs, stdout: '{"address":"10.77.1.2","accel":"tcg"}' }
         : { ...inputs, stdout: "" };
+    case "command:remote:Command":
+      // A command that printed nothing (the image stack's reboot step, when no reboot was needed).
+      return { ...inputs, stdout: "", stderr: "" };
     case "pulumi-nodejs:dynamic/ssh-key-pair:SshKeyPair":
     case "pulumi-nodejs:dynamic/build-stamp:BuildStamp": {
       // The real provider, as serialized: it generates the key, or takes the time.

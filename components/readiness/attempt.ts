@@ -19,8 +19,12 @@ import {
 import { printable } from "./printable";
 import { AttemptFailure, Resources, type Mismatch } from "./step";
 
-/** The first line the boot id prefix writes: `ssh-ready boot <id>`, or `unknown` where it cannot be read. */
-const BOOT_MARKER = /^ssh-ready boot (\S+)$/;
+/**
+ * The first line the boot id prefix writes: `ssh-ready boot <id>`, or `unknown` where it cannot be read. Only a
+ * boot id's shape is taken: the line is the server's text, and the id is printed and stored.
+ */
+const BOOT_MARKER =
+  /^ssh-ready boot ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|unknown)$/;
 /** The prefix's exit status when it finds the boot given as afterBoot: the command did not run. */
 const PREVIOUS_BOOT_EXIT = 97;
 

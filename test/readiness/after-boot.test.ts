@@ -156,4 +156,18 @@ describe("a reboot, played by the in-process server", () => {
       ["previous-boot", "ready"],
     );
   });
+
+  it("takes only a boot id's shape from the server: other bytes are no boot id, and are shown escaped", async () => {
+    vm.bootId = "\x1b[31mred";
+    const result = await waitForSsh({
+      host: "127.0.0.1",
+      port: vm.port,
+      username: vm.user,
+      privateKey: user.private,
+      level: "command",
+      timeout: 30,
+    });
+    assert.equal(result.bootId, undefined);
+    assert.doesNotMatch(JSON.stringify(result), /\u001b/);
+  });
 });

@@ -20,9 +20,11 @@ import { printable } from "./printable";
 import { AttemptFailure, Resources, type Mismatch } from "./step";
 
 /**
- * The first line the boot id prefix writes: `ssh-ready boot <id>`, or `unknown` where it cannot be read. Only a
- * boot id's shape is taken: the line is the server's text, and the id is printed and stored.
+ * The first line the boot id prefix writes: `ssh-ready boot <id>`, or `unknown` where it cannot be read. The line
+ * is ours, never the command's output, whatever follows the words; of it, only a boot id's shape is taken (the
+ * rest is the server's text, and the id is printed and stored).
  */
+const BOOT_LINE = /^ssh-ready boot /;
 const BOOT_MARKER =
   /^ssh-ready boot ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|unknown)$/;
 /** The prefix's exit status when it finds the boot given as afterBoot: the command did not run. */
@@ -128,7 +130,7 @@ export const runAttempt: AttemptFunction = async (opts, ctx) => {
       commandLimit,
       ctx.signal,
       resources,
-      opts.level === "command" ? BOOT_MARKER : undefined,
+      opts.level === "command" ? BOOT_LINE : undefined,
       onMarked,
     );
     const bootId = bootIdOf(run.marked);

@@ -7,12 +7,22 @@ import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { generateEd25519 } from "../../components/keys/generation";
 import { loginUser, SSHD } from "../simulator/openssh";
-import { realVmSkipReason } from "../real-vm/vm";
+import { realVmSkipReason, type RealVm } from "../real-vm/vm";
 import { SCENARIOS, trial, WAITERS, type Scenario, type TrialResult, type Waiter } from "./race";
+import {
+  REAL_SLEEP_S,
+  REBOOT_DELAY_S,
+  realRebootTrial,
+  rebootWaiters,
+  SIMULATED_SLEEP_S,
+  simulatedRebootTrial,
+  type RebootResult,
+} from "./reboot";
 import {
   benchUserData,
   REAL_WAITERS,
   realBootTrial,
+  REAL_USER,
   type RealBootResult,
   type RealWaiter,
 } from "./real-boot";
@@ -72,6 +82,80 @@ function table(rows: Row[]): string {
     ),
   ];
   return lines.join("\n");
+}
+
+interface RebootRow {
+  waiter: string;
+  trials: number;
+  medianMs: number;
+  p95Ms: number;
+  minMs: number;
+  maxMs: number;
+  falseReady: number;
+  /** Mean over trials; undefined where the waiters shared a machine (real boots). */
+  connections?: number;
+  /** ssh-ready: the fewest attempts in a trial that reached the old boot (0: some trial never met it). */
+  oldBootAttemptsMin?: number;
+  rebootMs: number;
+}
+
+function summarizeReboots(results: RebootResult[], sleepS: number): RebootRow[] {
+  return rebootWaiters(sleepS).map((waiter) => {
+    const mine = results.filter((r) => r.waiter === waiter);
+    const latency = mine.map((r) => r.latencyMs);
+    const connections = mine.map((r) => r.connections).filter((n) => n !== undefined);
+    const oldBoot = mine.map((r) => r.oldBootAttempts).filter((n) => n !== undefined);
+    return {
+      waiter,
+      trials: mine.length,
+      medianMs: median(latency),
+      p95Ms: quantile(latency, 0.95),
+      minMs: Math.min(...latency),
+      maxMs: Math.max(...latency),
+      falseReady: mine.filter((r) => r.falseReady).length,
+      connections:
+        connections.length > 0
+          ? Number((connections.reduce((n, c) => n + c, 0) / connections.length).toFixed(1))
+          : undefined,
+      oldBootAttemptsMin: oldBoot.length > 0 ? Math.min(...oldBoot) : undefined,
+      rebootMs: median(mine.map((r) => r.rebootMs)),
+    };
+  });
+}
+
+function rebootTable(rows: RebootRow[]): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const shared = rows.every((r) => r.connections === undefined);
+  return [
+    `| waiter | latency median | p95 | min | max | false-ready |${shared ? "" : " sshd connections |"} reboot request to new boot done (median) |`,
+    `| --- | ---: | ---: | ---: | ---: | ---: |${shared ? "" : " ---: |"} ---: |`,
+    ...rows.map(
+      (r) =>
+        `| ${r.waiter} | ${s(r.medianMs)} | ${s(r.p95Ms)} | ${s(r.minMs)} | ${s(r.maxMs)} | ${r.falseReady}/${r.trials} |${shared ? "" : ` ${r.connections} |`} ${s(r.rebootMs)} |`,
+    ),
+  ].join("\n");
+}
+
+/** The reboot scenario's targets: ssh-ready is never ready on the old boot, which it met in every trial. */
+function rebootChecks(rows: RebootRow[], latencyTargetMs: number): [string, boolean, string][] {
+  const r = rows.find((row) => row.waiter === "ssh-ready --after-boot")!;
+  return [
+    [
+      "ssh-ready --after-boot, reboot: 0 false-ready",
+      r.falseReady === 0,
+      `${r.falseReady}/${r.trials}`,
+    ],
+    [
+      "ssh-ready --after-boot, reboot: met the old boot answering in every trial",
+      (r.oldBootAttemptsMin ?? 0) >= 1,
+      `at least ${r.oldBootAttemptsMin} attempt(s) a trial`,
+    ],
+    [
+      `ssh-ready --after-boot, reboot: median ≤ ${latencyTargetMs / 1000} s after the new boot is done`,
+      r.medianMs >= 0 && r.medianMs <= latencyTargetMs,
+      `median ${r.medianMs} ms`,
+    ],
+  ];
 }
 
 interface ScaleResult {
@@ -146,11 +230,21 @@ async function main(): Promise<void> {
       results.push(...(await trial(scenario, key, { prefer: openssh ? "openssh" : "ssh2", user })));
     }
   }
+  const reboots: RebootResult[] = [];
+  for (let i = 1; i <= TRIALS; i++) {
+    process.stdout.write(`  reboot: trial ${i}/${TRIALS}\r`);
+    reboots.push(...(await simulatedRebootTrial(key)));
+  }
   const rows = summarize(results);
   console.log(
     `\nDetection latency is the waiter's "ready" minus the moment the VM was truly ready (negative: too early).\n`,
   );
   console.log(table(rows));
+  const rebootRows = summarizeReboots(reboots, SIMULATED_SLEEP_S);
+  console.log(
+    `\nReboot (ssh2's in-process server, each waiter on its own; every waiter starts as the reboot is asked for, in ${REBOOT_DELAY_S} s, while the old boot answers): latency from the new boot's cloud-init done.\n`,
+  );
+  console.log(rebootTable(rebootRows));
 
   console.log(
     `\nScale: ${HOSTS} hosts booting at random times (3–10 s), waited on at once (level auth) by one process…`,
@@ -221,6 +315,7 @@ async function main(): Promise<void> {
     big.refusedCpuPerWallSecond <= 0.15,
     big.refusedCpuPerWallSecond.toFixed(3),
   ]);
+  checks.push(...rebootChecks(rebootRows, 250));
   console.log("\nTargets:");
   for (const [what, met, figure] of checks)
     console.log(`  ${met ? "MET " : "MISS"}  ${what}: ${figure}`);
@@ -242,30 +337,62 @@ async function main(): Promise<void> {
   const out = resolve(process.cwd(), "bench-results.json");
   writeFileSync(
     out,
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, server: openssh ? "openssh" : "ssh2", trials: TRIALS, rows, scale: big, checks: checks.map(([what, met, figure]) => ({ what, met, figure })), results }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, server: openssh ? "openssh" : "ssh2", trials: TRIALS, rows, reboot: { rows: rebootRows, results: reboots }, scale: big, checks: checks.map(([what, met, figure]) => ({ what, met, figure })), results }, null, 2)}\n`,
   );
   console.log(`\nWrote ${out}`);
 }
 
-/** `npm run bench -- --real-vm`: each waiter on its own fresh boot of a real VM, BENCH_REAL_TRIALS times. */
+/**
+ * `npm run bench -- --real-vm`: each waiter on its own fresh boot of a real VM, then all of them on one reboot,
+ * BENCH_REAL_TRIALS times; `--reboot`: the reboot alone.
+ */
 async function realBoots(): Promise<void> {
   if (realVmSkipReason()) {
     process.exitCode = 1;
     return;
   }
   const trials = Number(process.env.BENCH_REAL_TRIALS ?? 3);
+  const firstBoots = !process.argv.includes("--reboot");
   console.log(
-    `Real boots: Debian 12 under QEMU (tools/real-vm), the component's custom data; each waiter on its own fresh boot; ${trials} trial(s); node ${process.version}; ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`,
+    `Real boots: Debian 12 under QEMU (tools/real-vm), the component's custom data; ${firstBoots ? "each waiter on its own fresh boot, then " : ""}every waiter on one reboot; ${trials} trial(s); node ${process.version}; ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`,
   );
   const key = generateEd25519("bench");
   const data = benchUserData();
   const results: RealBootResult[] = [];
+  const reboots: RebootResult[] = [];
+  // The reboot goes on from ssh-ready command's first boot, once that one is measured: one boot fewer a trial.
+  const reboot = async (vm: RealVm, bootId: string) => {
+    reboots.push(...(await realRebootTrial(vm, bootId, key, data.pins, REAL_USER)));
+  };
   for (let i = 1; i <= trials; i++) {
-    for (const waiter of REAL_WAITERS) {
+    for (const waiter of firstBoots ? REAL_WAITERS : (["ssh-ready command"] as const)) {
       process.stdout.write(`  trial ${i}/${trials}: ${waiter}…\r`);
-      results.push(await realBootTrial(waiter, key, data));
+      const then = waiter === "ssh-ready command" ? reboot : undefined;
+      const result = await realBootTrial(waiter, key, data, then);
+      if (firstBoots) results.push(result);
     }
   }
+  const report = firstBoots ? realFirstBoots(results) : { checks: [] };
+  const rebootRows = summarizeReboots(reboots, REAL_SLEEP_S);
+  console.log(
+    `\nReboot (one VM, rebooted once a trial; every waiter starts as the reboot is asked for, in ${REBOOT_DELAY_S} s, while the old boot answers): latency from the new boot's cloud-init final line.\n`,
+  );
+  console.log(rebootTable(rebootRows));
+  const checks = [...report.checks, ...rebootChecks(rebootRows, 3000)];
+  console.log("\nTargets:");
+  for (const [what, met, figure] of checks)
+    console.log(`  ${met ? "MET " : "MISS"}  ${what}: ${figure}`);
+  if ("login" in report) console.log(`\n${report.login}`);
+  const out = resolve(process.cwd(), "bench-real-vm.json");
+  writeFileSync(
+    out,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, trials, ...report, reboot: { rows: rebootRows, results: reboots }, checks: checks.map(([what, met, figure]) => ({ what, met, figure })) }, null, 2)}\n`,
+  );
+  console.log(`\nWrote ${out}`);
+}
+
+/** Each waiter on its own fresh boot: prints its table, and gives its figures and targets for the report. */
+function realFirstBoots(results: RealBootResult[]) {
   const rows = REAL_WAITERS.map((waiter) => {
     const mine = results.filter((r) => r.waiter === waiter);
     return {
@@ -296,8 +423,8 @@ async function realBoots(): Promise<void> {
   const row = (waiter: RealWaiter) => rows.find((r) => r.waiter === waiter)!;
   const command = row("ssh-ready command");
   const loop = row("1 s ssh loop + cloud-init wait");
-  const login = median(results.filter((r) => r.loginMs !== undefined).map((r) => r.loginMs!));
-  const loginAtReady = median(
+  const loginMs = median(results.filter((r) => r.loginMs !== undefined).map((r) => r.loginMs!));
+  const loginAtReadyMs = median(
     results.filter((r) => r.loginAtReadyMs !== undefined).map((r) => r.loginAtReadyMs!),
   );
   const checks: [string, boolean, string][] = [
@@ -308,22 +435,18 @@ async function realBoots(): Promise<void> {
     ],
     [
       "ssh-ready command: median latency ≤ the hand loop's + one login at that moment of the boot",
-      command.medianMs <= loop.medianMs + loginAtReady,
-      `${command.medianMs} ms vs ${loop.medianMs} + ${loginAtReady} ms`,
+      command.medianMs <= loop.medianMs + loginAtReadyMs,
+      `${command.medianMs} ms vs ${loop.medianMs} + ${loginAtReadyMs} ms`,
     ],
   ];
-  console.log("\nTargets:");
-  for (const [what, met, figure] of checks)
-    console.log(`  ${met ? "MET " : "MISS"}  ${what}: ${figure}`);
-  console.log(
-    `\nOne login (handshake and key, no session), median: ${loginAtReady} ms the moment the hand loop said ready; ${login} ms on the idle VM after ssh-ready's next step.`,
-  );
-  const out = resolve(process.cwd(), "bench-real-vm.json");
-  writeFileSync(
-    out,
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, trials, loginMs: login, loginAtReadyMs: loginAtReady, rows, checks: checks.map(([what, met, figure]) => ({ what, met, figure })), results }, null, 2)}\n`,
-  );
-  console.log(`\nWrote ${out}`);
+  return {
+    loginMs,
+    loginAtReadyMs,
+    rows,
+    results,
+    checks,
+    login: `One login (handshake and key, no session), median: ${loginAtReadyMs} ms the moment the hand loop said ready; ${loginMs} ms on the idle VM after ssh-ready's next step.`,
+  };
 }
 
 (process.argv.includes("--real-vm") ? realBoots() : main()).catch((error: unknown) => {

@@ -49,7 +49,8 @@ export interface RealBootResult {
   loginAtReadyMs?: number;
 }
 
-const USER = "bench";
+/** The admin user of the bench VMs. */
+export const REAL_USER = "bench";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The custom data the component would write, with host keys made once for the whole run. */
@@ -63,38 +64,48 @@ export function benchUserData(): { userData: string; pins: string[] } {
   };
 }
 
-async function runWaiter(waiter: RealWaiter, vm: RealVm, key: string, pins: string[]) {
+/** Runs the waiter until it says ready; ssh-ready at level command gives the boot id it was ready on. */
+async function runWaiter(
+  waiter: RealWaiter,
+  vm: RealVm,
+  key: string,
+  pins: string[],
+): Promise<string | undefined> {
   const host = vm.address;
   switch (waiter) {
     case "nc loop (5 s)":
       while (!(await portOpen(22, 1000, host))) await sleep(5000);
       return;
     case "1 s ssh loop + cloud-init wait":
-      while ((await sshRun(22, USER, key, "cloud-init status --wait", host)).code !== 0)
+      while ((await sshRun(22, REAL_USER, key, "cloud-init status --wait", host)).code !== 0)
         await sleep(1000);
       return;
     case "ansible wait_for_connection":
       // Its model: the ping module (a login running the remote Python) every 1 s, connect_timeout 5 s.
-      while ((await sshRun(22, USER, key, "python3 -c 'print(\"pong\")'", host, 5000)).code !== 0)
+      while (
+        (await sshRun(22, REAL_USER, key, "python3 -c 'print(\"pong\")'", host, 5000)).code !== 0
+      )
         await sleep(1000);
       return;
     case "ssh-ready auth":
-    case "ssh-ready command":
-      await waitForSsh({
+    case "ssh-ready command": {
+      const result = await waitForSsh({
         host,
-        username: USER,
+        username: REAL_USER,
         privateKey: key,
         hostKeyPin: pins,
         level: waiter === "ssh-ready auth" ? "auth" : "command",
         timeout: "10m",
       });
+      return result.bootId;
+    }
   }
 }
 
 async function loginMs(vm: RealVm, key: string, pins: string[]): Promise<number> {
   const opts = resolveOptions({
     host: vm.address,
-    username: USER,
+    username: REAL_USER,
     privateKey: key,
     hostKeyPin: pins,
     level: "auth",
@@ -108,17 +119,22 @@ async function loginMs(vm: RealVm, key: string, pins: string[]): Promise<number>
   return performance.now() - started;
 }
 
-/** One waiter on one fresh boot. */
+/**
+ * One waiter on one fresh boot. `then`, given the VM and the boot id ssh-ready (level command) was ready on, runs
+ * on it once this trial is measured, before the VM goes (the reboot scenario uses it: one boot fewer).
+ */
 export async function realBootTrial(
   waiter: RealWaiter,
   userKey: GeneratedKeyPair,
   data: { userData: string; pins: string[] },
+  then?: (vm: RealVm, bootId: string) => Promise<void>,
 ): Promise<RealBootResult> {
   const vm = await RealVm.boot({
-    seed: { userData: data.userData, adminUsername: USER, adminPublicKey: userKey.publicKey },
+    seed: { userData: data.userData, adminUsername: REAL_USER, adminPublicKey: userKey.publicKey },
+    reboots: then !== undefined,
   });
   try {
-    await runWaiter(waiter, vm, userKey.privateKey, data.pins);
+    const bootId = await runWaiter(waiter, vm, userKey.privateKey, data.pins);
     const readyAt = performance.now();
     const atReady =
       waiter === "1 s ssh loop + cloud-init wait"
@@ -129,7 +145,7 @@ export async function realBootTrial(
         await sleep(delay);
         return sshRun(
           22,
-          USER,
+          REAL_USER,
           userKey.privateKey,
           "cloud-init status && test -f /var/lib/cloud/instance/boot-finished",
           vm.address,
@@ -142,7 +158,7 @@ export async function realBootTrial(
     // login at ready and this count's own.
     const log = await sshRun(
       22,
-      USER,
+      REAL_USER,
       userKey.privateKey,
       "sudo -n journalctl -b -u ssh.service -o cat | grep -c '^Connection from'",
       vm.address,
@@ -154,6 +170,10 @@ export async function realBootTrial(
       1;
     const login =
       waiter === "ssh-ready command" ? await loginMs(vm, userKey.privateKey, data.pins) : undefined;
+    if (then) {
+      if (!bootId) throw new Error(`${waiter} gave no boot id to go on from`);
+      await then(vm, bootId);
+    }
     return {
       waiter,
       bootS: Number(((finishedAt - vm.startedAt) / 1000).toFixed(1)),

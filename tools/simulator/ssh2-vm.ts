@@ -83,7 +83,16 @@ export class Ssh2Vm {
             stream.exit(code);
             stream.end();
           };
+          // The boot id as a command reads it (Ansible's reboot: `cat /proc/sys/kernel/random/boot_id`), alone or
+          // before another command.
+          const bootIdRead = /^cat \/proc\/sys\/kernel\/random\/boot_id(?:$|; )/.exec(command);
+          if (bootIdRead) {
+            stream.write(`${this.bootId}\n`);
+            command = command.slice(bootIdRead[0].length);
+            if (command === "") return finish(0, "");
+          }
           if (command === "true") return finish(0, "");
+          if (command === "whoami") return finish(0, `${this.user}\n`);
           if (!command.includes("cloud-init")) return finish(127, `sh: ${command}: not found\n`);
           const answer = () =>
             finish(this.cloudInit!, this.cloudInit === 0 ? "status: done\n" : "status: error\n");
@@ -131,6 +140,25 @@ export class Ssh2Vm {
     if (gapMs) await new Promise((resolve) => setTimeout(resolve, gapMs));
     await this.listen();
     this.at["sshd-restarted"] = performance.now();
+  }
+
+  /**
+   * The machine goes down for a reboot: sshd stops (its sessions end with it) and the port refuses; the new boot
+   * has not run cloud-init yet (`/run` starts empty). The keys and the host key stay on disk for the next boot.
+   */
+  async shutDown(): Promise<void> {
+    const listener = this.listener;
+    this.listener = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    this.cloudInitWaiters.splice(0);
+    this.cloudInit = undefined;
+    if (listener) await new Promise((resolve) => listener.close(resolve));
+  }
+
+  /** The next boot: another boot id, and sshd listening again with the same host key. */
+  async bootAgain(): Promise<void> {
+    this.bootId = randomUUID();
+    await this.listen();
   }
 
   finishCloudInit(result: CloudInitResult = 0): void {

@@ -47,6 +47,20 @@ describe(
     let target: OpenSshServer;
     let jump: OpenSshServer;
     const dir = mkdtempSync(join(tmpdir(), "ssh-ready-secrets-"));
+    /**
+     * The VM's console, read when a wait gives up: a cloud-init warning there quotes user data holding the
+     * private keys (a bad cloud-config can), escaped as JSON and raw.
+     */
+    const serialLog = join(dir, "serial.log");
+    writeFileSync(
+      serialLog,
+      [
+        "[    0.000000] Linux version 6.1.0-50-cloud-amd64",
+        `[   30.1] cloud-init[429]: WARNING: Invalid cloud-config: ${JSON.stringify({ ssh_keys: { ed25519_private: user.private } })}`,
+        `[   30.2] cloud-init[429]: WARNING: ${jumpUser.private}`,
+        "[   31.0] cloud-init[429]: Cloud-init v. 22.4.2 finished at Sun, 06 Dec 2026 14:26:10 +0000.",
+      ].join("\r\n"),
+    );
 
     before(async () => {
       target = new OpenSshServer();
@@ -68,6 +82,7 @@ describe(
       passphrase: PASSPHRASE,
       level: "command" as const,
       timeout: "4s",
+      serialLog,
     });
     const through = <T>(address: T) => ({
       host: address,
@@ -91,7 +106,14 @@ describe(
           onCommandStart: (e) => events.push({ ...e, command: "(the caller's own)" }),
         }).catch((e: unknown) => e);
         if (command === SECRET_COMMAND) assert.ok(!(outcome instanceof Error), String(outcome));
-        else assert.ok(outcome instanceof Error);
+        else {
+          assert.ok(outcome instanceof Error);
+          // The give-up carries the console's lines, the keys quoted there masked.
+          assert.match(
+            outcome.message,
+            /\n {2}\| \[ {3}30\.1\] cloud-init\[429\]: WARNING: .*\[secret\]/,
+          );
+        }
         const error = outcome instanceof Error ? { ...outcome, message: outcome.message } : {};
         keysOnly(JSON.stringify({ events, outcome, error }), `the library's output (${command})`);
       }
@@ -107,7 +129,7 @@ describe(
           const args = [
             `${target.user}@127.0.0.1`,
             ...["-p", String(target.port), "-i", keyFile, "--level", "command"],
-            ...["--command", command, "--timeout", "4s", ...json],
+            ...["--command", command, "--timeout", "4s", "--serial-log", serialLog, ...json],
             ...["-J", `${jump.user}@${JUMP_ADDRESS}:${jump.port}`, "--jump-identity", jumpKeyFile],
           ];
           const child = spawn(process.execPath, [join(REPO, "bin", "ssh-ready.js"), ...args], {

@@ -21,6 +21,7 @@ const TYPE_WORDS: Record<OptionSpec["type"], string> = {
   bootId: "boot id",
   pins: "pin or list of pins",
   duration: "seconds or duration",
+  path: "file path",
   jumpHost: "object",
 };
 

@@ -308,6 +308,7 @@ export function parseCommandLine(
     command: str("command"),
     afterBoot: str("after-boot"),
     hostKeyPin: list("host-key-pin"),
+    serialLog: str("serial-log"),
     timeout: duration(str("timeout"), "--timeout"),
     attemptTimeout: duration(str("attempt-timeout"), "--attempt-timeout"),
     commandTimeout: duration(str("command-timeout"), "--command-timeout"),

@@ -82,6 +82,7 @@ const OPTION_TYPES: Record<OptionType, TypeSpec> = {
   bootId: string,
   pins: stringOrList,
   duration,
+  path: string,
   jumpHost: type("index:JumpHost"),
 };
 

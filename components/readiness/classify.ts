@@ -25,6 +25,7 @@ export type FailureClass =
   | "command-failed"
   | "command-timeout"
   | "previous-boot"
+  | "no-console-keys"
   | "forwarding-refused";
 
 interface ClassInfo {
@@ -116,6 +117,13 @@ export const CLASS_INFO: Record<FailureClass, ClassInfo> = {
     meaning: "the machine has not gone down for its reboot yet",
     hint: "sshd answered on the boot to wait past (afterBoot, --after-boot) until the end: the machine did not reboot (was the reboot started, and is the boot id the one from before it?)",
     costsServer: true,
+  },
+  "no-console-keys": {
+    label: "no host keys on the console yet",
+    meaning:
+      "cloud-init has not printed this boot's host keys on the console yet (it does so near its end)",
+    hint: "the console never showed this boot's host keys between cloud-init's SSH HOST KEY KEYS lines: is the log this VM's and still being written, and does cloud-init run its keys_to_console module?",
+    costsServer: false,
   },
   "forwarding-refused": {
     label: "jump host refuses forwarding",

@@ -42,6 +42,14 @@ export interface LastFailure {
   detail: string;
 }
 
+/**
+ * What the VM's console said when the wait gave up: the current boot's lines that matter (screened for secrets,
+ * escaped, oldest first; empty when none did), or why the console could not be read. `source` names it.
+ */
+export type ConsoleReport =
+  | { source: string; tail: string[]; unavailable?: undefined }
+  | { source: string; tail?: undefined; unavailable: string };
+
 export interface SshNotReadyDetails {
   code: SshNotReadyCode;
   host: string;
@@ -55,6 +63,8 @@ export interface SshNotReadyDetails {
   elapsedMs: number;
   /** Output of the readiness command's last run, when it ran. */
   commandOutput?: string;
+  /** The VM's console, when the wait was given one (`serialLog`). */
+  console?: ConsoleReport;
 }
 
 export class SshNotReadyError extends Error implements SshNotReadyDetails {
@@ -67,6 +77,7 @@ export class SshNotReadyError extends Error implements SshNotReadyDetails {
   readonly last: LastFailure;
   readonly elapsedMs: number;
   readonly commandOutput?: string;
+  readonly console?: ConsoleReport;
 
   constructor(message: string, details: SshNotReadyDetails) {
     super(message);
@@ -82,6 +93,7 @@ export class SshNotReadyError extends Error implements SshNotReadyDetails {
     this.last = details.last;
     this.elapsedMs = details.elapsedMs;
     this.commandOutput = details.commandOutput;
+    this.console = details.console;
   }
 
   /** A plain object for JSON output. */
@@ -98,6 +110,7 @@ export class SshNotReadyError extends Error implements SshNotReadyDetails {
       last: this.last,
       elapsedMs: Math.round(this.elapsedMs),
       commandOutput: this.commandOutput,
+      console: this.console,
     };
   }
 }

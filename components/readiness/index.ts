@@ -5,7 +5,7 @@ export type { WaitForSshOptions, JumpHostOptions, Level } from "./options";
 export { LEVELS, CLOUD_INIT_COMMAND } from "./options";
 export type { AttemptEvent, CommandStartEvent, SshReadyResult } from "./events";
 export { SshNotReadyError, HostKeyMismatchError, InvalidOptionError } from "./errors";
-export type { SshNotReadyCode, LastFailure } from "./errors";
+export type { SshNotReadyCode, LastFailure, ConsoleReport } from "./errors";
 export type { FailureClass, Phase } from "./classify";
 export type { ScheduleInput, ScheduleOptions } from "./schedule";
 export { ProgressPrinter } from "./progress";

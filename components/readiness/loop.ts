@@ -8,6 +8,7 @@ import { Deadline } from "./deadline";
 import {
   HostKeyMismatchError,
   SshNotReadyError,
+  type ConsoleReport,
   type LastFailure,
   type SshNotReadyCode,
 } from "./errors";
@@ -16,9 +17,12 @@ import {
   endpoint,
   HOST_KEY_TYPES,
   hostKeyAlgorithmsFor,
+  HostKeyPin,
   knownHostsLine,
   type HostKeyInfo,
 } from "./host-key";
+import { consoleHostKeys, consoleTail, earlierHostKeyRecord } from "./console";
+import type { ConsoleRead } from "./console-log";
 import type { ResolvedOptions } from "./resolve";
 import { RetrySchedule } from "./schedule";
 import type { AttemptFunction, AttemptOutcome } from "./attempt";
@@ -42,6 +46,8 @@ export interface WaitDependencies {
   onAttempt?: (event: AttemptEvent) => void;
   onCommandStart?: (event: CommandStartEvent) => void;
   attempt: AttemptFunction;
+  /** Reads the VM's console (`serialLog`): for `hostKeyPin: "console"`, and for the tail of a wait that gives up. */
+  readConsole?: () => Promise<ConsoleRead>;
 }
 
 export async function runWait(
@@ -71,6 +77,8 @@ class Wait {
   private commandSucceededIn: number | undefined;
   /** Key offers per connection: fewer once a server ends a connection at fewer (MaxAuthTries). */
   private keyOffers = KEY_OFFERS;
+  /** The pin of the latest attempt: the options' own, or with `hostKeyPin: "console"` the console's keys then. */
+  private pin: HostKeyPin | undefined;
 
   constructor(
     private readonly opts: ResolvedOptions,
@@ -79,6 +87,38 @@ class Wait {
     this.deadline = new Deadline(deps.clock, opts.timeoutMs);
     this.schedule = new RetrySchedule(opts.schedule, () => deps.clock.random());
     this.jump = opts.jumpHost ? new JumpSession(opts.jumpHost, opts.lookup) : undefined;
+    this.pin = opts.pin;
+  }
+
+  /**
+   * With `hostKeyPin: "console"`, the options of the next attempt: pinned to the host keys the console shows in
+   * this boot now; or, while it shows none, the attempt that did not connect (nothing is sent to a server whose
+   * key cannot be checked).
+   */
+  private async consolePinned(): Promise<ResolvedOptions | AttemptOutcome> {
+    const read = await this.deps.readConsole!();
+    const keys = read.text === undefined ? undefined : consoleHostKeys(read.text);
+    if (!keys)
+      return {
+        ok: false,
+        hop: "target",
+        reached: "connect",
+        failure: "no-console-keys",
+        detail:
+          read.unavailable !== undefined
+            ? `the console cannot be read (${read.source}: ${read.unavailable})`
+            : earlierHostKeyRecord(read.text!)
+              ? `the ${read.source} shows host keys for an earlier boot only: cloud-init prints them on an instance's first boot, not after a reboot (pin the key an earlier wait verified)`
+              : `the ${read.source} shows no host keys for this boot yet`,
+        fatal: false,
+        hostKeysSeen: [],
+        warnings: [],
+      };
+    this.pin = HostKeyPin.parse(
+      keys.map((k) => k.line),
+      "the console's host keys",
+    );
+    return { ...this.opts, pin: this.pin };
   }
 
   async run(): Promise<SshReadyResult> {
@@ -88,25 +128,28 @@ class Wait {
         this.attempts += 1;
         const startedMs = deadline.elapsedMs();
         const offers = this.offers();
-        const outcome = await deps.attempt(opts, {
-          signal: deps.signal,
-          deadline,
-          jump: this.jump,
-          hostKeyAlgorithms: hostKeyAlgorithmsFor(opts.pin, this.excludedKeyTypes),
-          keyOffers: offers,
-          onCommandStart: () =>
-            deps.onCommandStart?.({
-              attempt: this.attempts,
-              elapsedMs: Math.round(deadline.elapsedMs()),
-              command: opts.command,
-            }),
-        });
+        const pinned = opts.consolePin ? await this.consolePinned() : opts;
+        const outcome = !("timeoutMs" in pinned)
+          ? pinned
+          : await deps.attempt(pinned, {
+              signal: deps.signal,
+              deadline,
+              jump: this.jump,
+              hostKeyAlgorithms: hostKeyAlgorithmsFor(pinned.pin, this.excludedKeyTypes),
+              keyOffers: offers,
+              onCommandStart: () =>
+                deps.onCommandStart?.({
+                  attempt: this.attempts,
+                  elapsedMs: Math.round(deadline.elapsedMs()),
+                  command: opts.command,
+                }),
+            });
         this.note(outcome);
         const event = this.eventOf(outcome, startedMs);
         if (outcome.ok) {
           deps.onAttempt?.(event);
           return result(
-            opts,
+            { ...opts, pin: this.pin },
             outcome,
             this.seenKeys,
             this.attempts,
@@ -124,7 +167,7 @@ class Wait {
         const final = this.finalCode(outcome, failure);
         if (final) {
           deps.onAttempt?.(event);
-          throw this.error(final, outcome);
+          throw await this.error(final, outcome);
         }
         if (outcome.authLimitHit) this.keyOffers = Math.max(1, (outcome.keyOffers ?? 1) - 1);
         const delay = this.pause(outcome, failure, offers, startedMs);
@@ -194,7 +237,7 @@ class Wait {
     let keyTypesLeft = false;
     if (failure === "host-key-mismatch" && outcome.hostKey) {
       this.mismatched.push(outcome.hostKey);
-      if (this.opts.pin && !this.opts.pin.onlyFullKeys) {
+      if (this.pin && !this.pin.onlyFullKeys) {
         this.excludedKeyTypes.push(outcome.hostKey.type);
         keyTypesLeft = HOST_KEY_TYPES.some((type) => !this.excludedKeyTypes.includes(type));
       }
@@ -237,7 +280,15 @@ class Wait {
     return this.error("SSH_NOT_READY", outcome);
   }
 
-  private error(code: SshNotReadyCode, outcome: AttemptOutcome): SshNotReadyError {
+  /** What the console says of a wait that gives up: the current boot's lines that matter, or why it cannot. */
+  private async consoleReport(): Promise<ConsoleReport | undefined> {
+    if (!this.deps.readConsole) return undefined;
+    const read = await this.deps.readConsole();
+    if (read.text === undefined) return { source: read.source, unavailable: read.unavailable };
+    return { source: read.source, tail: consoleTail(read.text) };
+  }
+
+  private async error(code: SshNotReadyCode, outcome: AttemptOutcome): Promise<SshNotReadyError> {
     const { opts, jump } = this;
     const last: LastFailure = {
       class: outcome.failure ?? "timeout",
@@ -260,7 +311,7 @@ class Wait {
       // The jump host's mismatch comes whole from its session; the target's is collected here.
       const jumpMismatch = outcome.hop === "jump" ? outcome.mismatch : undefined;
       const presented = jumpMismatch?.presented ?? this.mismatched;
-      const expected = jumpMismatch?.expected ?? opts.pin?.describe() ?? "";
+      const expected = jumpMismatch?.expected ?? this.pin?.describe() ?? "";
       const where = jumpMismatch ? `jump host ${jump?.label}` : endpoint(opts.host, opts.port);
       return new HostKeyMismatchError(
         summarizeMismatch(where, presented, expected),
@@ -269,8 +320,11 @@ class Wait {
         expected,
       );
     }
+    const console = await this.consoleReport();
     const input: SummaryInput = {
       ...details,
+      console,
+      consolePin: opts.consolePin,
       username: opts.username,
       level: opts.level,
       jump: jump?.label,
@@ -279,7 +333,7 @@ class Wait {
     };
     return new SshNotReadyError(
       code === "SSH_NOT_READY" ? summarizeTimeout(input) : summarizeFatal(input),
-      details,
+      { ...details, console },
     );
   }
 }

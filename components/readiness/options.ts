@@ -61,8 +61,19 @@ export interface WaitForSshOptions {
    * Host key pin: one or more `SHA256:…` fingerprints or OpenSSH public key lines. A server presenting any other
    * key fails the wait at once, before authentication. Needs level `auth` or `command`. Defaults to no pin: the
    * key of the successful attempt is reported, and a key change during the wait becomes a warning.
+   *
+   * `"console"`: the host keys cloud-init printed on the VM's serial console in the current boot (between its
+   * `-----BEGIN SSH HOST KEY KEYS-----` and `-----END SSH HOST KEY KEYS-----` lines), read from `serialLog` before
+   * each attempt. Until the console shows them, no attempt connects; a key that is not among them is a mismatch.
    */
   hostKeyPin?: string | string[];
+  /**
+   * The VM's serial console log, a file on this machine (a local VM's, or one saved from Azure's boot
+   * diagnostics). When the wait gives up, its error carries the current boot's lines that matter (cloud-init's
+   * errors and last line, sshd's, systemd's and the kernel's failures), screened for secrets; with
+   * `hostKeyPin: "console"`, the host keys are read there.
+   */
+  serialLog?: string;
   /** Reach the target through this SSH bastion. Defaults to a direct connection. */
   jumpHost?: JumpHostOptions;
   /** Overall deadline: seconds, or a duration string ("10m", "90s", "500ms"). Defaults to 10 minutes. */

@@ -51,6 +51,9 @@ export interface ResolvedOptions {
   /** Ready only on a boot other than this one (level `command`). */
   afterBoot?: string;
   pin?: HostKeyPin;
+  /** The pin is the host keys the console shows in this boot (`hostKeyPin: "console"`), read from serialLog. */
+  consolePin: boolean;
+  serialLog?: string;
   jumpHost?: ResolvedJumpHost;
   timeoutMs: number;
   attemptTimeoutMs: number;
@@ -118,9 +121,26 @@ export const CHECKS: Partial<Record<OptionType, (value: unknown, name: string) =
   level: checkLevel,
   command: checkCommand,
   bootId: checkBootId,
-  pins: (value, name) => HostKeyPin.parse(value, name),
+  // "console" is the target's only: a jump host's console is not the VM's.
+  pins: (value, name) =>
+    isConsolePin(value) && !name.includes("jumpHost") ? value : HostKeyPin.parse(value, name),
   duration: parseLimit,
+  path: checkPath,
 };
+
+/** `hostKeyPin: "console"` (also as the one entry of a list, as a repeatable flag gives it). */
+export function isConsolePin(value: unknown): boolean {
+  const entries = Array.isArray(value) ? value : [value];
+  return entries.length === 1 && entries[0] === "console";
+}
+
+/** A file's path: a non-empty string. The file may not exist yet: a VM's console log appears as it boots. */
+export function checkPath(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value.trim() === "" || value.includes("\0"))
+    throw new InvalidOptionError(name, "must be a file's path");
+  return value;
+}
 
 /** A Linux boot id: a UUID as /proc/sys/kernel/random/boot_id writes it. */
 const BOOT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -256,11 +276,18 @@ export function resolveOptions(options: WaitForSshOptions): ResolvedOptions {
       "afterBoot",
       `needs level "command" (the boot id is read where the readiness command runs), not "${level}"`,
     );
+  const serialLog = checkPath(options.serialLog, "serialLog");
+  const consolePin = isConsolePin(options.hostKeyPin);
+  if (consolePin && serialLog === undefined)
+    throw new InvalidOptionError(
+      "hostKeyPin",
+      `"console" reads the host keys from the VM's console: give its log as [serialLog]`,
+    );
   const pin =
-    options.hostKeyPin === undefined
+    options.hostKeyPin === undefined || consolePin
       ? undefined
       : HostKeyPin.parse(options.hostKeyPin, "hostKeyPin");
-  if (pin && !needsLogin) {
+  if ((pin || consolePin) && !needsLogin) {
     throw new InvalidOptionError(
       "hostKeyPin",
       `is checked during login: use level "auth" or "command", not "${level}"`,
@@ -280,6 +307,8 @@ export function resolveOptions(options: WaitForSshOptions): ResolvedOptions {
     isDefaultCommand: options.command === undefined,
     afterBoot,
     pin,
+    consolePin,
+    serialLog,
     jumpHost:
       options.jumpHost === undefined
         ? undefined

@@ -25,6 +25,8 @@ export type OptionType =
   | "pins"
   /** Seconds (a bare number) or a duration string ("90s", "10m"). */
   | "duration"
+  /** A file's path on the machine that waits. */
+  | "path"
   /** The jump host's own options (`jumpHost.*` below). */
   | "jumpHost";
 
@@ -184,9 +186,22 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
       flag: "host-key-pin",
       value: "KEY",
       multiple: true,
-      help: "accept only this host key: a SHA256:... fingerprint or an OpenSSH public key line; repeatable",
+      help: "accept only this host key: a SHA256:... fingerprint or an OpenSSH public key line; repeatable. `console`: the host keys cloud-init printed on the VM's console in this boot (needs --serial-log)",
     },
-    doc: "The host keys to accept; any other fails the wait at once, before authentication.",
+    doc: 'The host keys to accept; any other fails the wait at once, before authentication. `"console"`: the keys cloud-init printed on the console in the current boot (needs `serialLog`).',
+  },
+  {
+    name: "serialLog",
+    type: "path",
+    defaultText: "none",
+    secret: false,
+    change: "update",
+    cli: {
+      flag: "serial-log",
+      value: "FILE",
+      help: "the VM's serial console log: a wait that gives up shows its lines that matter (and with --host-key-pin console, the host keys are read there)",
+    },
+    doc: "The VM's serial console log, a file: a wait that gives up carries the current boot's lines that matter; with `hostKeyPin: \"console\"`, the host keys are read there.",
   },
   {
     name: "jumpHost",

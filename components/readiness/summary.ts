@@ -3,10 +3,10 @@
 // escaped on one line (the last error) or as quoted lines (a command's output), never as lines of their own.
 import { CLASS_INFO, type FailureClass, type Phase } from "./classify";
 import { formatDuration } from "./duration";
-import type { LastFailure } from "./errors";
+import type { ConsoleReport, LastFailure } from "./errors";
 import { endpoint, type HostKeyInfo } from "./host-key";
 import type { Level } from "./options";
-import { quotedLines } from "./printable";
+import { QUOTE, quotedLines } from "./printable";
 
 export interface SummaryInput {
   host: string;
@@ -21,6 +21,10 @@ export interface SummaryInput {
   commandOutput?: string;
   /** The attempt whose readiness command succeeded before a new login failed, if any. */
   commandSucceededIn?: number;
+  /** The VM's console at the end, when the wait was given one. */
+  console?: ConsoleReport;
+  /** The host keys were to come from the console (`hostKeyPin: "console"`). */
+  consolePin?: boolean;
 }
 
 /** "212 × connection refused, 3 × key not accepted", most frequent first. */
@@ -43,6 +47,9 @@ function headline(s: SummaryInput): string {
     );
   switch (s.furthest) {
     case "connect":
+      // With the console as the pin, no attempt connects before the console shows the host keys.
+      if (s.consolePin && s.last.class === "no-console-keys")
+        return `no host key of ${where} could be verified: the console never showed this boot's host keys, so no connection was made`;
       return `sshd on ${where} never answered`;
     case "banner":
       return `${where} accepted connections, but no SSH server ever answered`;
@@ -65,7 +72,23 @@ export function summarizeTimeout(s: SummaryInput): string {
   if (s.commandOutput)
     lines.push(`Last output of the readiness command:\n${quotedLines(s.commandOutput)}`);
   else if (s.last.class === "command-failed") lines.push("The readiness command printed nothing.");
-  return lines.join("\n");
+  return [...lines, ...consoleLines(s.console)].join("\n");
+}
+
+/**
+ * The console's part of a give-up: its lines that matter, quoted (each already screened and escaped), or one
+ * line on why there are none.
+ */
+export function consoleLines(report: ConsoleReport | undefined): string[] {
+  if (!report) return [];
+  if (report.unavailable !== undefined)
+    return [`The VM's console could not be read (${report.source}: ${report.unavailable}).`];
+  if (report.tail.length === 0)
+    return [`The VM's console (${report.source}) shows nothing that matters in this boot.`];
+  return [
+    `The VM's console (${report.source}), this boot's last lines that matter:`,
+    ...report.tail.map((line) => `${QUOTE}${line}`),
+  ];
 }
 
 /** The message of a host key mismatch; `where` is "HOST:PORT" or "jump host USER@HOST:PORT". */
@@ -90,7 +113,10 @@ export function summarizeFatal(s: SummaryInput): string {
     ];
     if (s.commandOutput)
       lines.push(`Output of cloud-init status:\n${quotedLines(s.commandOutput)}`);
-    return lines.join("\n");
+    return [...lines, ...consoleLines(s.console)].join("\n");
   }
-  return `${headline(s)}: ${s.last.detail} (${CLASS_INFO[s.last.class].hint})`;
+  return [
+    `${headline(s)}: ${s.last.detail} (${CLASS_INFO[s.last.class].hint})`,
+    ...consoleLines(s.console),
+  ].join("\n");
 }

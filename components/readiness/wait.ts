@@ -7,6 +7,7 @@ import type { WaitForSshOptions } from "./options";
 import { decryptKeys, resolveOptions } from "./resolve";
 import { runAttempt } from "./attempt";
 import { runWait } from "./loop";
+import { serialLogReader } from "./console-log";
 
 /**
  * Waits until the SSH server at `options.host` is ready at `options.level`. Resolves with the server's banner,
@@ -24,6 +25,7 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshReadyRe
     onAttempt: options.onAttempt,
     onCommandStart: options.onCommandStart,
     attempt: runAttempt,
+    readConsole: opts.serialLog === undefined ? undefined : serialLogReader(opts.serialLog),
   });
 }
 

@@ -42,6 +42,7 @@ export interface ReadinessInputs {
   command?: string;
   afterBoot?: string;
   hostKeyPin?: string | string[];
+  serialLog?: string;
   timeout?: number | string;
   attemptTimeout?: number | string;
   commandTimeout?: number | string;
@@ -91,6 +92,7 @@ export interface RecordedInputs {
   afterBoot?: string;
   /** The `hostKeyPin` input as a list (the `hostKey` output is the key the server presented). */
   hostKeyPin?: string[];
+  serialLog?: string;
   /** SHA256 fingerprint of the public half of `privateKey`. */
   keyFingerprint?: string;
   jumpHost?: {
@@ -127,6 +129,7 @@ export function toWaitOptions(inputs: ReadinessInputs): WaitForSshOptions {
     command: inputs.command,
     afterBoot: inputs.afterBoot,
     hostKeyPin: inputs.hostKeyPin,
+    serialLog: inputs.serialLog,
     timeout: inputs.timeout,
     attemptTimeout: inputs.attemptTimeout,
     commandTimeout: inputs.commandTimeout,
@@ -194,6 +197,7 @@ function recordWith(inputs: ReadinessInputs, keys: KeyFingerprints): RecordedInp
     command: inputs.command,
     afterBoot: checkBootId(inputs.afterBoot, "afterBoot"),
     hostKeyPin: pinList(inputs.hostKeyPin),
+    serialLog: inputs.serialLog,
     keyFingerprint: keys.keyFingerprint,
     jumpHost: inputs.jumpHost && jumpRecord(inputs.jumpHost, keys.jumpKeyFingerprint!),
     timeout: inputs.timeout,

@@ -66,9 +66,16 @@ export interface SshReadinessArgs {
   afterBoot?: pulumi.Input<string>;
   /**
    * Host key pin: `SHA256:…` fingerprints or OpenSSH public key lines. Another key fails the wait at once, before
-   * authentication. Defaults to none: the key presented is reported in the `hostKey` output.
+   * authentication. Defaults to none: the key presented is reported in the `hostKey` output. `"console"`: the
+   * host keys cloud-init printed on the VM's console in the current boot, read from `serialLog`.
    */
   hostKeyPin?: pulumi.Input<string | string[]>;
+  /**
+   * The VM's serial console log, a file on the machine running Pulumi (a local VM's): a wait that gives up
+   * carries the current boot's lines that matter in its error; with `hostKeyPin: "console"`, the host keys are
+   * read there. Changing it alone does not wait again.
+   */
+  serialLog?: pulumi.Input<string>;
   /**
    * Overall deadline: seconds, or a duration string ("15m"). Defaults to 10 minutes. Pulumi's `customTimeouts`
    * does not apply to dynamic resources; this does. Changing it alone does not wait again.

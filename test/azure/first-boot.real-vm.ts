@@ -3,9 +3,17 @@
 // tap device of its own. One boot per kind of user data, shared by the checks below.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { mergeUserData } from "../../components/azure/cloud-init";
-import { waitForSsh, type SshReadyResult } from "../../components/readiness";
+import {
+  HostKeyMismatchError,
+  waitForSsh,
+  type AttemptEvent,
+  type SshReadyResult,
+} from "../../components/readiness";
+import { fingerprintOf } from "../../components/readiness/host-key";
+import { acceptingServer, type AcceptingSsh } from "../support/bad-servers";
 import { RealVm, realVmSkipReason } from "../../tools/real-vm/vm";
 import { ed25519 } from "../support/keys";
 import { ProviderHost } from "../support/provider-host";
@@ -34,6 +42,10 @@ describe("VmWithReadySsh's custom data on a real boot", { skip: realVmSkipReason
       let library: { result: SshReadyResult; at: number };
       let dynamic: { properties: Record<string, unknown>; at: number };
       let host: ProviderHost;
+      // The same boot, trusted through its console instead of the pins: the VM itself, and an impostor.
+      let consoleTrust: { result: SshReadyResult; events: AttemptEvent[] };
+      let impostor: AcceptingSsh;
+      let impostorEnd: { error: unknown; at: number };
 
       before(async () => {
         data = await componentData("boot", admin.private, customData);
@@ -62,7 +74,10 @@ describe("VmWithReadySsh's custom data on a real boot", { skip: realVmSkipReason
           { __provider: inputs.__provider, ...wait, hostKeyPin: data.pins, level: "command" },
         );
         assert.deepEqual(checked.failures, []);
-        [library, dynamic] = await Promise.all([
+        const serialLog = join(vm.dir, "serial.log");
+        impostor = await acceptingServer();
+        const events: AttemptEvent[] = [];
+        [library, dynamic, consoleTrust, impostorEnd] = await Promise.all([
           waitForSsh({ ...wait, hostKeyPin: data.pins, level: "command" }).then((result) => ({
             result,
             at: performance.now(),
@@ -71,9 +86,28 @@ describe("VmWithReadySsh's custom data on a real boot", { skip: realVmSkipReason
             properties,
             at: performance.now(),
           })),
+          waitForSsh({
+            ...wait,
+            hostKeyPin: "console",
+            serialLog,
+            level: "command",
+            onAttempt: (event) => events.push(event),
+          }).then((result) => ({ result, events })),
+          // An impostor on this machine, given the VM's console: it accepts any key, and has its own host key.
+          waitForSsh({
+            ...wait,
+            host: "127.0.0.1",
+            port: impostor.port,
+            hostKeyPin: "console",
+            serialLog,
+          }).then(
+            () => ({ error: undefined, at: performance.now() }),
+            (error: unknown) => ({ error, at: performance.now() }),
+          ),
         ]);
       });
       after(async () => {
+        await impostor?.close();
         await host?.stop();
         login?.dispose();
         await vm?.dispose();
@@ -94,6 +128,35 @@ describe("VmWithReadySsh's custom data on a real boot", { skip: realVmSkipReason
         assert.equal(library.result.hostKey, data.pins[0].split(" ").slice(0, 2).join(" "));
         assert.equal(dynamic.properties.hostKey, library.result.hostKey);
         assert.equal(library.result.command?.exitCode, 0);
+      });
+
+      it('with hostKeyPin "console", connects only once the console shows the host keys, and trusts those', async () => {
+        const keys = data.pins.map((pin) => pin.split(" ").slice(0, 2).join(" "));
+        assert.ok(keys.includes(consoleTrust.result.hostKey!), consoleTrust.result.hostKey);
+        // Until cloud-init printed the keys (in its final stage), no attempt connected.
+        const outcomes = consoleTrust.events.map((e) => e.outcome);
+        const first = outcomes.findIndex((o) => o !== "no-console-keys");
+        assert.ok(first > 0, outcomes.join(" "));
+        assert.ok(
+          outcomes.slice(first).every((o) => o !== "no-console-keys"),
+          outcomes.join(" "),
+        );
+      });
+
+      it('never trusts an impostor with hostKeyPin "console": a mismatch, once the console shows the keys', () => {
+        const { error } = impostorEnd;
+        assert.ok(error instanceof HostKeyMismatchError, String(error));
+        assert.equal(
+          error.presented[0].line,
+          impostor.hostKeyPublic.split(" ").slice(0, 2).join(" "),
+        );
+        for (const pin of data.pins) {
+          const blob = Buffer.from(pin.split(" ")[1], "base64");
+          assert.ok(error.expected.includes(fingerprintOf(blob)), error.expected);
+        }
+        // It connected only once the record was there: one connection, no key offered to it.
+        assert.equal(impostor.connections(), 1);
+        assert.equal(impostor.authRequests(), 0);
       });
 
       it("serves the pinned RSA, ECDSA and Ed25519 host keys, and no other", async () => {

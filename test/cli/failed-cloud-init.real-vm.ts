@@ -1,11 +1,13 @@
 // ssh-ready on a real VM whose cloud-init fails (a `runcmd` that exits 1): it gives up at once with cloud-init's
-// own status text, long before its deadline, instead of waiting it out.
+// own status text, long before its deadline, instead of waiting it out; given the VM's serial log, with the
+// console's lines that say why. A second waiter trusts the host keys the console shows (no pin given).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { RealVm, realVmSkipReason } from "../../tools/real-vm/vm";
+import { fingerprintOf } from "../../components/readiness/host-key";
 import { ed25519 } from "../support/keys";
 import {
   componentData,
@@ -22,6 +24,7 @@ describe("ssh-ready when cloud-init fails on a real boot", { skip: realVmSkipRea
   let vm: RealVm;
   let dir: string;
   let run: SshReadyRun;
+  let fromConsole: SshReadyRun;
 
   before(async () => {
     data = await componentData(
@@ -34,7 +37,11 @@ describe("ssh-ready when cloud-init fails on a real boot", { skip: realVmSkipRea
     vm = await RealVm.boot({
       seed: { userData: data.userData, adminUsername: "azureuser", adminPublicKey: admin.public },
     });
-    run = await sshReadyOnVm(vm.address, join(dir, "key"), data.pins, TIMEOUT_S);
+    const serialLog = ["--serial-log", join(vm.dir, "serial.log")];
+    [run, fromConsole] = await Promise.all([
+      sshReadyOnVm(vm.address, join(dir, "key"), data.pins, TIMEOUT_S, serialLog),
+      sshReadyOnVm(vm.address, join(dir, "key"), ["console"], TIMEOUT_S, [...serialLog, "--json"]),
+    ]);
   });
   after(async () => {
     await vm?.dispose();
@@ -53,5 +60,41 @@ describe("ssh-ready when cloud-init fails on a real boot", { skip: realVmSkipRea
     // It ended on cloud-init's verdict, not on its deadline.
     assert.ok(run.at - vm.startedAt < (TIMEOUT_S / 2) * 1000, "well before the deadline");
     assert.ok(run.at > finished, "not before cloud-init's final stage");
+  });
+
+  it("ends with the console's lines that say why: the failed script, and cloud-init's last line", () => {
+    process.stderr.write(
+      `ssh-ready's message, with the console's tail:\n${run.stderr.split("\nssh-ready: ")[1]}\n`,
+    );
+    const tail = run.stderr.slice(run.stderr.indexOf("\nThe VM's console (serial log "));
+    assert.match(
+      tail,
+      /^\nThe VM's console \(serial log \S+serial\.log\), this boot's last lines that matter:\n/,
+    );
+    const lines = tail.trimEnd().split("\n").slice(2);
+    assert.ok(lines.length >= 2 && lines.every((l) => l.startsWith("  | ")), tail);
+    assert.ok(
+      lines.some((l) => /cloud-init.*WARNING.*(runcmd|scripts-user)/.test(l)),
+      tail,
+    );
+    assert.match(lines.at(-1)!, /Cloud-init v\. \S+ finished at /);
+  });
+
+  it("trusts the host keys the console showed (--host-key-pin console): the pinned ones, and the same verdict", () => {
+    assert.equal(fromConsole.code, 1, fromConsole.stderr);
+    assert.match(fromConsole.stderr, /attempt 1: no host keys on the console yet/);
+    const { error } = JSON.parse(fromConsole.stdout) as {
+      error: { code: string; console: { tail: string[] } };
+    };
+    assert.equal(error.code, "COMMAND_FAILED");
+    assert.ok(error.console.tail.length >= 2);
+    // It logged in, on a host key it verified: one of the component's pins.
+    assert.match(
+      fromConsole.stderr,
+      /attempt \d+: logged in; waiting for `cloud-init status --wait`/,
+    );
+    const fingerprint = /host key (SHA256:\S+)/.exec(fromConsole.stderr)?.[1];
+    const pinned = data.pins.map((pin) => fingerprintOf(Buffer.from(pin.split(" ")[1], "base64")));
+    assert.ok(fingerprint && pinned.includes(fingerprint), fromConsole.stderr);
   });
 });

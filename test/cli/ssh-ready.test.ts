@@ -6,7 +6,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { acceptingServer, stallingServer, type InProcessSsh } from "../support/bad-servers";
+import {
+  acceptingServer,
+  stallingServer,
+  type AcceptingSsh,
+  type InProcessSsh,
+} from "../support/bad-servers";
+import { consoleHostKeys, consoleTail } from "../../components/readiness/console";
 import { BootSimulator } from "../../tools/simulator/boot-simulator";
 import { ed25519, sshKeygen } from "../support/keys";
 import { untilTrue } from "../support/until";
@@ -248,6 +254,132 @@ describe("ssh-ready", () => {
       assert.match(
         run.stderr,
         /ssh-ready: host key mismatch on 127\.0\.0\.1:\d+: the server presented ssh-ed25519 SHA256:/,
+      );
+    });
+  });
+
+  describe("with the VM's console (--serial-log), captured from a real Debian boot", () => {
+    const consoles = join(root, "test/readiness/consoles");
+    const firstBoot = join(consoles, "debian12-first-boot.serial.log");
+    const rebooted = join(consoles, "debian12-rebooted.serial.log");
+    let ssh: AcceptingSsh;
+    before(async () => {
+      ssh = await acceptingServer();
+    });
+    after(() => ssh.close());
+
+    it("gives up with the console's lines that matter, in the message and in --json", async () => {
+      const port = String(await freePort());
+      const args = ["127.0.0.1", "-p", port, "--timeout", "1", "--serial-log", rebooted];
+      const tail = consoleTail(readFileSync(rebooted, "utf8"));
+      const run = await sshReady(args);
+      assert.equal(run.code, 1);
+      assert.ok(
+        run.stderr.endsWith(
+          `\nThe VM's console (serial log ${rebooted}), this boot's last lines that matter:\n` +
+            `${tail.map((line) => `  | ${line}`).join("\n")}\n`,
+        ),
+        run.stderr,
+      );
+      const json = await sshReady([...args, "--json", "-q"]);
+      assert.deepEqual(JSON.parse(json.stdout).error.console, {
+        source: `serial log ${rebooted}`,
+        tail,
+      });
+    });
+
+    it("says in one line why the console could not be read", async () => {
+      const missing = join(dir, "no-such.log");
+      const run = await sshReady([
+        "127.0.0.1",
+        "-p",
+        String(await freePort()),
+        "--timeout",
+        "1",
+        "--serial-log",
+        missing,
+      ]);
+      assert.equal(run.code, 1);
+      assert.ok(
+        run.stderr.endsWith(
+          `\nThe VM's console could not be read (serial log ${missing}: no such file).\n`,
+        ),
+        run.stderr,
+      );
+    });
+
+    it("--host-key-pin console: a server whose key the console does not show is a mismatch, offered no key (exit 3)", async () => {
+      const run = await sshReady([
+        "127.0.0.1",
+        "-p",
+        String(ssh.port),
+        "-l",
+        "azureuser",
+        "-i",
+        userKey,
+        "--host-key-pin",
+        "console",
+        "--serial-log",
+        firstBoot,
+      ]);
+      assert.equal(run.code, 3, run.stderr);
+      const shown = consoleHostKeys(readFileSync(firstBoot, "utf8"))!;
+      assert.match(
+        run.stderr,
+        new RegExp(
+          `ssh-ready: host key mismatch on 127\\.0\\.0\\.1:${ssh.port}: the server presented ssh-ed25519 SHA256:\\S+, but the pin accepts only ${shown.map((k) => k.fingerprint.replace(/[+/]/g, "\\$&")).join(", ")}\\.`,
+        ),
+      );
+      assert.equal(ssh.authRequests(), 0);
+    });
+
+    it("--host-key-pin console: trusts the key the console's record shows for this boot", async () => {
+      const log = join(dir, "own.serial.log");
+      writeFileSync(
+        log,
+        "[    0.000000] Linux version 6.1.0-50-cloud-amd64\r\n" +
+          `-----BEGIN SSH HOST KEY KEYS-----\r\n${ssh.hostKeyPublic}\r\n-----END SSH HOST KEY KEYS-----\r\n`,
+      );
+      const run = await sshReady([
+        "127.0.0.1",
+        "-p",
+        String(ssh.port),
+        "-l",
+        "azureuser",
+        "-i",
+        userKey,
+        "--host-key-pin",
+        "console",
+        "--serial-log",
+        log,
+        "--json",
+      ]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(JSON.parse(run.stdout).hostKey, ssh.hostKeyPublic);
+    });
+
+    it("--host-key-pin console after a reboot: the console's keys are an earlier boot's, and no connection is made", async () => {
+      const before = ssh.connections();
+      const run = await sshReady([
+        "127.0.0.1",
+        "-p",
+        String(ssh.port),
+        "-l",
+        "azureuser",
+        "-i",
+        userKey,
+        "--host-key-pin",
+        "console",
+        "--serial-log",
+        rebooted,
+        "--timeout",
+        "1",
+      ]);
+      assert.equal(run.code, 1);
+      assert.equal(ssh.connections(), before);
+      assert.match(
+        run.stderr,
+        /ssh-ready: no host key of 127\.0\.0\.1:\d+ could be verified: the console never showed this boot's host keys, so no connection was made: \d+ × no host keys on the console yet over 1\.0s .*Last error: the serial log \S+ shows host keys for an earlier boot only/,
       );
     });
   });

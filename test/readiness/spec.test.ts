@@ -61,6 +61,7 @@ const DECLARED: Record<OptionSpec["type"], RegExp> = {
   bootId: /^string$/,
   pins: /^string \| string\[\]$/,
   duration: /^number \| string$/,
+  path: /^string$/,
   jumpHost: /^(JumpHostOptions|SshReadinessJumpHost|pulumi\.Input<SshReadinessJumpHost>)$/,
 };
 const unwrapped = (typeText: string) => typeText.replace(/^pulumi\.Input<(.*)>$/, "$1");
@@ -116,6 +117,7 @@ describe("the readiness options, declared once", () => {
       timeout: ["90s", (o) => o.timeout, "90s"],
       "attempt-timeout": ["5s", (o) => o.attemptTimeout, "5s"],
       "command-timeout": ["2m", (o) => o.commandTimeout, "2m"],
+      "serial-log": ["/var/lib/vm/serial.log", (o) => o.serialLog, "/var/lib/vm/serial.log"],
       "after-boot": [
         "0c5d4b4e-3f55-4c1f-9d7e-2b1f6a1c9e01",
         (o) => o.afterBoot,
@@ -209,6 +211,7 @@ describe("the readiness options, declared once", () => {
       command: { command: "test -f /ready" },
       afterBoot: { afterBoot: "0c5d4b4e-3f55-4c1f-9d7e-2b1f6a1c9e01" },
       hostKeyPin: { hostKeyPin: "SHA256:AAAAqp/o9ohcffF/39m7HrroB2E1I2IwGlfOC5CFcoo" },
+      serialLog: { serialLog: "/var/lib/vm/serial.log" },
       jumpHost: { jumpHost: { host: "bastion2", username: "ops" } },
       timeout: { timeout: "20m" },
       attemptTimeout: { attemptTimeout: "5s" },
@@ -259,6 +262,7 @@ describe("the readiness options, declared once", () => {
       bootId: { type: "string" },
       pins: { oneOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] },
       duration: { oneOf: [{ type: "number" }, { type: "string" }] },
+      path: { type: "string" },
       jumpHost: { $ref: `#/types/${PACKAGE}:index:JumpHost` },
     };
     const check = (

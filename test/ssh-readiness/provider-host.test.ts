@@ -1,7 +1,9 @@
 // End to end through the real dynamic-provider host of @pulumi/pulumi, over gRPC, in the engine's call order:
 // Configure → Check → Create → Diff → Read → Update → Delete, against a real sshd that comes up late.
 import assert from "node:assert/strict";
-import { resolve } from "node:path";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { SshReadiness } from "../../components/ssh-readiness";
 import { noSecretIn } from "../support/secrets";
@@ -191,6 +193,42 @@ describe("SshReadiness in the real provider host", { skip: opensshSkipReason() }
         return true;
       },
     );
+  });
+
+  it("Create's error carries the VM's console (serialLog): this boot's lines that matter, a quoted host key masked", async () => {
+    await sshd.stop();
+    const hostKey = ed25519().private;
+    const dir = mkdtempSync(join(tmpdir(), "provider-console-"));
+    try {
+      const log = join(dir, "serial.log");
+      const captured = readFileSync(
+        resolve(__dirname, "../../../test/readiness/consoles/debian12-first-boot.serial.log"),
+        "utf8",
+      );
+      // A cloud-init warning that quotes the user data, as a bad cloud-config can: its host private key with it.
+      const warning = `[   52.0] cloud-init[429]: WARNING: Invalid cloud-config: ${JSON.stringify({ ssh_keys: { ed25519_private: hostKey } })}`;
+      writeFileSync(log, `${captured}\r\n${warning}\r\n`);
+      await assert.rejects(
+        host.create(name, { ...inputs, timeout: 2, serialLog: log }),
+        (error: Error & { details?: string }) => {
+          const text = error.details ?? error.message;
+          assert.match(
+            text,
+            /never answered: .*\nThe VM's console \(serial log \S+\), this boot's last lines that matter:\n {2}\| /s,
+          );
+          assert.match(
+            text,
+            /\n {2}\| \[ {3}52\.0\] cloud-init\[429\]: WARNING: Invalid cloud-config: .*\[secret\]/,
+          );
+          for (const line of hostKey.split("\n").filter((l) => l.length > 8))
+            assert.ok(!text.includes(line), "no line of the host key");
+          assertNoSecret(error.message, "the error");
+          return true;
+        },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("never printed a secret", () => {

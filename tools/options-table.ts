@@ -22,6 +22,7 @@ const TYPE_WORDS: Record<OptionSpec["type"], string> = {
   pins: "pin or list of pins",
   duration: "seconds or duration",
   path: "file path",
+  vmId: "resource ID",
   jumpHost: "object",
 };
 

@@ -309,6 +309,7 @@ export function parseCommandLine(
     afterBoot: str("after-boot"),
     hostKeyPin: list("host-key-pin"),
     serialLog: str("serial-log"),
+    azureVmId: str("azure-vm-id"),
     timeout: duration(str("timeout"), "--timeout"),
     attemptTimeout: duration(str("attempt-timeout"), "--attempt-timeout"),
     commandTimeout: duration(str("command-timeout"), "--command-timeout"),

@@ -83,6 +83,7 @@ const OPTION_TYPES: Record<OptionType, TypeSpec> = {
   pins: stringOrList,
   duration,
   path: string,
+  vmId: string,
   jumpHost: type("index:JumpHost"),
 };
 

@@ -1,5 +1,6 @@
 // The one options object of `waitForSsh`, its defaults, and nothing that needs ssh2: these are public types.
 // Their validation is in resolve.ts.
+import type { AzureConsoleAccess } from "./console-azure";
 import type { LookupFunction } from "node:net";
 import type { AttemptEvent, CommandStartEvent } from "./events";
 import type { ScheduleInput } from "./schedule";
@@ -74,6 +75,14 @@ export interface WaitForSshOptions {
    * `hostKeyPin: "console"`, the host keys are read there.
    */
   serialLog?: string;
+  /**
+   * An Azure VM's resource ID: its console is read from its boot diagnostics (`retrieveBootDiagnosticsData`, then
+   * the serial log blob), as `serialLog` reads a file. Needs the optional `@azure/identity` (or `azure.credential`)
+   * and the permission `Microsoft.Compute/virtualMachines/retrieveBootDiagnosticsData/action` on the VM.
+   */
+  azureVmId?: string;
+  /** How the console is fetched from Azure (`azureVmId`): the credential and the endpoint. */
+  azure?: AzureConsoleAccess;
   /** Reach the target through this SSH bastion. Defaults to a direct connection. */
   jumpHost?: JumpHostOptions;
   /** Overall deadline: seconds, or a duration string ("10m", "90s", "500ms"). Defaults to 10 minutes. */

@@ -1,5 +1,6 @@
 // The options of `waitForSsh` checked and completed: every input is checked, and named in the error, before
 // any network traffic. Internal: the resolved form holds parsed keys (ssh2 types).
+import { VM_RESOURCE_ID } from "./console-azure";
 import { InvalidOptionError } from "./errors";
 import type { LookupFunction } from "node:net";
 import type { ParsedKey } from "ssh2";
@@ -54,6 +55,7 @@ export interface ResolvedOptions {
   /** The pin is the host keys the console shows in this boot (`hostKeyPin: "console"`), read from serialLog. */
   consolePin: boolean;
   serialLog?: string;
+  azureVmId?: string;
   jumpHost?: ResolvedJumpHost;
   timeoutMs: number;
   attemptTimeoutMs: number;
@@ -126,7 +128,50 @@ export const CHECKS: Partial<Record<OptionType, (value: unknown, name: string) =
     isConsolePin(value) && !name.includes("jumpHost") ? value : HostKeyPin.parse(value, name),
   duration: parseLimit,
   path: checkPath,
+  vmId: checkVmId,
 };
+
+/** The code options of the Azure console: a credential with getToken, an https endpoint, CA text. */
+function checkAzureAccess(azure: unknown): void {
+  if (azure === undefined) return;
+  if (typeof azure !== "object" || azure === null)
+    throw new InvalidOptionError(
+      "azure",
+      "must be an object: { credential, managementEndpoint, ca }",
+    );
+  const { credential, managementEndpoint, ca } = azure as Record<string, unknown>;
+  if (
+    credential !== undefined &&
+    typeof (credential as { getToken?: unknown } | null)?.getToken !== "function"
+  )
+    throw new InvalidOptionError(
+      "azure.credential",
+      "must have getToken(scopes), as @azure/identity's credentials do",
+    );
+  if (managementEndpoint !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(String(managementEndpoint));
+    } catch {
+      url = undefined;
+    }
+    if (typeof managementEndpoint !== "string" || url?.protocol !== "https:")
+      throw new InvalidOptionError("azure.managementEndpoint", "must be an https URL");
+  }
+  if (ca !== undefined && typeof ca !== "string")
+    throw new InvalidOptionError("azure.ca", "must be PEM text");
+}
+
+/** An Azure VM's resource ID, as its `id` property gives it. */
+export function checkVmId(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || !VM_RESOURCE_ID.test(value.trim()))
+    throw new InvalidOptionError(
+      name,
+      `must be a VM's resource ID, "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Compute/virtualMachines/<name>"${typeof value === "string" ? `, not "${shown(value, 60)}"` : ""}`,
+    );
+  return value.trim();
+}
 
 /** `hostKeyPin: "console"` (also as the one entry of a list, as a repeatable flag gives it). */
 export function isConsolePin(value: unknown): boolean {
@@ -277,11 +322,17 @@ export function resolveOptions(options: WaitForSshOptions): ResolvedOptions {
       `needs level "command" (the boot id is read where the readiness command runs), not "${level}"`,
     );
   const serialLog = checkPath(options.serialLog, "serialLog");
+  const azureVmId = checkVmId(options.azureVmId, "azureVmId");
+  if (serialLog !== undefined && azureVmId !== undefined)
+    throw new InvalidOptionError(
+      "azureVmId",
+      "is a second console: give [serialLog] or this, not both",
+    );
   const consolePin = isConsolePin(options.hostKeyPin);
-  if (consolePin && serialLog === undefined)
+  if (consolePin && serialLog === undefined && azureVmId === undefined)
     throw new InvalidOptionError(
       "hostKeyPin",
-      `"console" reads the host keys from the VM's console: give its log as [serialLog]`,
+      `"console" reads the host keys from the VM's console: give its log as [serialLog], or the VM as [azureVmId]`,
     );
   const pin =
     options.hostKeyPin === undefined || consolePin
@@ -297,6 +348,7 @@ export function resolveOptions(options: WaitForSshOptions): ResolvedOptions {
   if (options.lookup !== undefined && typeof options.lookup !== "function") {
     throw new InvalidOptionError("lookup", "must be a function like dns.lookup");
   }
+  checkAzureAccess(options.azure);
   return {
     host,
     port,
@@ -309,6 +361,7 @@ export function resolveOptions(options: WaitForSshOptions): ResolvedOptions {
     pin,
     consolePin,
     serialLog,
+    azureVmId,
     jumpHost:
       options.jumpHost === undefined
         ? undefined

@@ -27,6 +27,8 @@ export type OptionType =
   | "duration"
   /** A file's path on the machine that waits. */
   | "path"
+  /** An Azure VM's resource ID. */
+  | "vmId"
   /** The jump host's own options (`jumpHost.*` below). */
   | "jumpHost";
 
@@ -186,9 +188,9 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
       flag: "host-key-pin",
       value: "KEY",
       multiple: true,
-      help: "accept only this host key: a SHA256:... fingerprint or an OpenSSH public key line; repeatable. `console`: the host keys cloud-init printed on the VM's console in this boot (needs --serial-log)",
+      help: "accept only this host key: a SHA256:... fingerprint or an OpenSSH public key line; repeatable. The word console: the host keys cloud-init printed on the VM's console in this boot (needs --serial-log or --azure-vm-id)",
     },
-    doc: 'The host keys to accept; any other fails the wait at once, before authentication. `"console"`: the keys cloud-init printed on the console in the current boot (needs `serialLog`).',
+    doc: 'The host keys to accept; any other fails the wait at once, before authentication. `"console"`: the keys cloud-init printed on the console in the current boot (needs `serialLog` or `azureVmId`).',
   },
   {
     name: "serialLog",
@@ -202,6 +204,19 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
       help: "the VM's serial console log: a wait that gives up shows its lines that matter (and with --host-key-pin console, the host keys are read there)",
     },
     doc: "The VM's serial console log, a file: a wait that gives up carries the current boot's lines that matter; with `hostKeyPin: \"console\"`, the host keys are read there.",
+  },
+  {
+    name: "azureVmId",
+    type: "vmId",
+    defaultText: "none",
+    secret: false,
+    change: "update",
+    cli: {
+      flag: "azure-vm-id",
+      value: "ID",
+      help: "the Azure VM's resource ID: its serial console log is read from its boot diagnostics, as with --serial-log (needs the optional @azure/identity and an Azure login)",
+    },
+    doc: "An Azure VM's resource ID: its console is read from its boot diagnostics, as `serialLog` reads a file (needs the optional `@azure/identity` and an Azure login).",
   },
   {
     name: "jumpHost",

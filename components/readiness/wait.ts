@@ -8,6 +8,7 @@ import { decryptKeys, resolveOptions } from "./resolve";
 import { runAttempt } from "./attempt";
 import { runWait } from "./loop";
 import { serialLogReader } from "./console-log";
+import { azureConsoleReader } from "./console-azure";
 
 /**
  * Waits until the SSH server at `options.host` is ready at `options.level`. Resolves with the server's banner,
@@ -25,7 +26,12 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshReadyRe
     onAttempt: options.onAttempt,
     onCommandStart: options.onCommandStart,
     attempt: runAttempt,
-    readConsole: opts.serialLog === undefined ? undefined : serialLogReader(opts.serialLog),
+    readConsole:
+      opts.serialLog !== undefined
+        ? serialLogReader(opts.serialLog)
+        : opts.azureVmId !== undefined
+          ? azureConsoleReader(opts.azureVmId, options.azure ?? {})
+          : undefined,
   });
 }
 

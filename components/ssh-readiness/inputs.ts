@@ -43,6 +43,7 @@ export interface ReadinessInputs {
   afterBoot?: string;
   hostKeyPin?: string | string[];
   serialLog?: string;
+  azureVmId?: string;
   timeout?: number | string;
   attemptTimeout?: number | string;
   commandTimeout?: number | string;
@@ -93,6 +94,7 @@ export interface RecordedInputs {
   /** The `hostKeyPin` input as a list (the `hostKey` output is the key the server presented). */
   hostKeyPin?: string[];
   serialLog?: string;
+  azureVmId?: string;
   /** SHA256 fingerprint of the public half of `privateKey`. */
   keyFingerprint?: string;
   jumpHost?: {
@@ -130,6 +132,7 @@ export function toWaitOptions(inputs: ReadinessInputs): WaitForSshOptions {
     afterBoot: inputs.afterBoot,
     hostKeyPin: inputs.hostKeyPin,
     serialLog: inputs.serialLog,
+    azureVmId: inputs.azureVmId,
     timeout: inputs.timeout,
     attemptTimeout: inputs.attemptTimeout,
     commandTimeout: inputs.commandTimeout,
@@ -198,6 +201,7 @@ function recordWith(inputs: ReadinessInputs, keys: KeyFingerprints): RecordedInp
     afterBoot: checkBootId(inputs.afterBoot, "afterBoot"),
     hostKeyPin: pinList(inputs.hostKeyPin),
     serialLog: inputs.serialLog,
+    azureVmId: inputs.azureVmId,
     keyFingerprint: keys.keyFingerprint,
     jumpHost: inputs.jumpHost && jumpRecord(inputs.jumpHost, keys.jumpKeyFingerprint!),
     timeout: inputs.timeout,

@@ -77,6 +77,12 @@ export interface SshReadinessArgs {
    */
   serialLog?: pulumi.Input<string>;
   /**
+   * An Azure VM's resource ID (a VM's `id`): its console is read from its boot diagnostics, as `serialLog` reads a
+   * file. Needs the optional `@azure/identity` and an Azure login where Pulumi runs. Changing it alone does not
+   * wait again.
+   */
+  azureVmId?: pulumi.Input<string>;
+  /**
    * Overall deadline: seconds, or a duration string ("15m"). Defaults to 10 minutes. Pulumi's `customTimeouts`
    * does not apply to dynamic resources; this does. Changing it alone does not wait again.
    */

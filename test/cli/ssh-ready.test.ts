@@ -308,7 +308,30 @@ describe("ssh-ready", () => {
       );
     });
 
+    it("--azure-vm-id: without the optional @azure/identity, one line says so, and nothing is asked of Azure", async () => {
+      const id =
+        "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm";
+      const run = await sshReady([
+        "127.0.0.1",
+        "-p",
+        String(await freePort()),
+        "--timeout",
+        "1",
+        "--azure-vm-id",
+        id,
+      ]);
+      assert.equal(run.code, 1);
+      assert.ok(
+        run.stderr.endsWith(
+          `\nThe VM's console could not be read (boot diagnostics of ${id}: no Azure credential: install the optional @azure/identity (npm install @azure/identity), or give one).\n`,
+        ),
+        run.stderr,
+      );
+    });
+
     it("--host-key-pin console: a server whose key the console does not show is a mismatch, offered no key (exit 3)", async () => {
+      // The server is shared by these tests, in a random order: count what this one adds.
+      const requests = ssh.authRequests();
       const run = await sshReady([
         "127.0.0.1",
         "-p",
@@ -330,7 +353,7 @@ describe("ssh-ready", () => {
           `ssh-ready: host key mismatch on 127\\.0\\.0\\.1:${ssh.port}: the server presented ssh-ed25519 SHA256:\\S+, but the pin accepts only ${shown.map((k) => k.fingerprint.replace(/[+/]/g, "\\$&")).join(", ")}\\.`,
         ),
       );
-      assert.equal(ssh.authRequests(), 0);
+      assert.equal(ssh.authRequests(), requests);
     });
 
     it("--host-key-pin console: trusts the key the console's record shows for this boot", async () => {

@@ -41,6 +41,8 @@ const declarations = readDeclarations(
     "components/azure/args.ts",
   ].map((file) => join(ROOT, file)),
 );
+const VM_ID =
+  "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm";
 const names = (specs: readonly OptionSpec[]) => specs.map((spec) => spec.name).sort();
 const members = (name: string): Member[] => {
   const found = declarations.get(name);
@@ -62,6 +64,7 @@ const DECLARED: Record<OptionSpec["type"], RegExp> = {
   pins: /^string \| string\[\]$/,
   duration: /^number \| string$/,
   path: /^string$/,
+  vmId: /^string$/,
   jumpHost: /^(JumpHostOptions|SshReadinessJumpHost|pulumi\.Input<SshReadinessJumpHost>)$/,
 };
 const unwrapped = (typeText: string) => typeText.replace(/^pulumi\.Input<(.*)>$/, "$1");
@@ -82,7 +85,7 @@ describe("the readiness options, declared once", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("the library takes exactly the spec's options, of its types, with its defaults", () => {
-    const hooks = ["signal", "onAttempt", "onCommandStart", "schedule", "lookup"];
+    const hooks = ["signal", "onAttempt", "onCommandStart", "schedule", "lookup", "azure"];
     assert.deepEqual(
       memberNames("WaitForSshOptions").sort(),
       [...names(TOP_LEVEL_OPTIONS), ...hooks].sort(),
@@ -118,6 +121,7 @@ describe("the readiness options, declared once", () => {
       "attempt-timeout": ["5s", (o) => o.attemptTimeout, "5s"],
       "command-timeout": ["2m", (o) => o.commandTimeout, "2m"],
       "serial-log": ["/var/lib/vm/serial.log", (o) => o.serialLog, "/var/lib/vm/serial.log"],
+      "azure-vm-id": [VM_ID, (o) => o.azureVmId, VM_ID],
       "after-boot": [
         "0c5d4b4e-3f55-4c1f-9d7e-2b1f6a1c9e01",
         (o) => o.afterBoot,
@@ -212,6 +216,7 @@ describe("the readiness options, declared once", () => {
       afterBoot: { afterBoot: "0c5d4b4e-3f55-4c1f-9d7e-2b1f6a1c9e01" },
       hostKeyPin: { hostKeyPin: "SHA256:AAAAqp/o9ohcffF/39m7HrroB2E1I2IwGlfOC5CFcoo" },
       serialLog: { serialLog: "/var/lib/vm/serial.log" },
+      azureVmId: { azureVmId: VM_ID },
       jumpHost: { jumpHost: { host: "bastion2", username: "ops" } },
       timeout: { timeout: "20m" },
       attemptTimeout: { attemptTimeout: "5s" },
@@ -263,6 +268,7 @@ describe("the readiness options, declared once", () => {
       pins: { oneOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] },
       duration: { oneOf: [{ type: "number" }, { type: "string" }] },
       path: { type: "string" },
+      vmId: { type: "string" },
       jumpHost: { $ref: `#/types/${PACKAGE}:index:JumpHost` },
     };
     const check = (

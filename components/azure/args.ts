@@ -102,9 +102,15 @@ export interface VmWithReadySshArgs {
    * The price: the host private keys are in the stack's state (encrypted) and in the VM's custom data (readable
    * by anyone who can read the VM's model in Azure). Needs readiness level `auth` or `command`.
    * `"first-seen"`: no key is injected; the key sshd presents at the first login is reported and used.
-   * Changing it replaces the VM.
+   * `"console"`: no key is injected either, and the check pins the host keys cloud-init prints on the VM's serial
+   * console at its first boot, read from its boot diagnostics (which the component turns on): verified from the
+   * first contact, with no private key in the state or the custom data. Needs `@azure/identity` (an optional
+   * dependency) and an Azure login where `pulumi up` runs, allowed
+   * `Microsoft.Compute/virtualMachines/retrieveBootDiagnosticsData/action` on the VM; and readiness level `auth`
+   * or `command`. Changing it to or from `"generated"` replaces the VM; between the others, only the check runs
+   * again.
    */
-  hostKeyTrust?: "generated" | "first-seen";
+  hostKeyTrust?: "generated" | "first-seen" | "console";
   /**
    * VM size. Defaults to "Standard_D2s_v5" (2 vCPU, 8 GiB, general purpose). Changed in place: Azure restarts the
    * VM on the new size when its hardware cluster has it; when not, Azure refuses and the VM runs on unchanged

@@ -392,10 +392,15 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
   );
   renamed(args, "", "hostKey", "hostKeyTrust");
   const trust = args.hostKeyTrust;
-  if (trust !== undefined && trust !== "generated" && trust !== "first-seen") {
+  if (
+    trust !== undefined &&
+    trust !== "generated" &&
+    trust !== "first-seen" &&
+    trust !== "console"
+  ) {
     throw new InvalidOptionError(
       "hostKeyTrust",
-      `must be "generated" or "first-seen", got "${String(trust)}"`,
+      `must be "generated", "first-seen" or "console", got "${String(trust)}"`,
     );
   }
   const image = parseImage(args.image);
@@ -533,18 +538,21 @@ export function validateVmArgs(name: string, args: VmWithReadySshArgs): { warnin
   if (args.customData !== undefined && typeof args.customData !== "string") {
     throw new InvalidOptionError("customData", "must be the user data's text (not base64)");
   }
+  // The component's own keys are in the custom data only when it generates them; the check pins keys but with
+  // "first-seen".
+  const generated = (args.hostKeyTrust ?? "generated") === "generated";
   const pinned = args.hostKeyTrust !== "first-seen";
   if (args.customData !== undefined) {
-    if (pinned) warnings.push(...checkUserData(args.customData).warnings);
+    if (generated) warnings.push(...checkUserData(args.customData).warnings);
     else userDataType(args.customData);
   }
-  const longest = pinned
+  const longest = generated
     ? (Object.fromEntries(
         KEY_TYPES.map((type) => [type, longestKeyPair(type, hostKeyComment(name, type))]),
       ) as HostKeys)
     : undefined;
   const userData = vmUserData(args.customData, longest);
-  if (userData !== undefined) checkCustomDataSize(userData, "customData", pinned);
+  if (userData !== undefined) checkCustomDataSize(userData, "customData", generated);
 
   checkReadinessArgs(args, pinned);
   if (typeof args.sshHost === "string") checkHost(args.sshHost, "sshHost");

@@ -225,8 +225,11 @@ export abstract class VmWithReadySshBase<Ready extends ReadinessResource>
         passphrase: ssh.passphrase,
         // The readiness arguments, each with the component's default where the spec gives one (level, timeout).
         ...readinessArgs(args.readiness ?? {}),
-        // Ed25519 first: the check offers the pinned types in this order, so sshd presents that one.
-        hostKeyPin: hostPublicKeys,
+        // Ed25519 first: the check offers the pinned types in this order, so sshd presents that one. Or the keys
+        // the VM's console shows.
+        hostKeyPin: args.hostKeyTrust === "console" ? "console" : hostPublicKeys,
+        // Its console, from boot diagnostics: a give-up shows its lines that matter (and "console" trust reads it).
+        azureVmId: vm.id,
         // A replaced VM has a new vmId: wait for it again.
         triggers: [this.vmId],
       },
@@ -359,7 +362,7 @@ function adminKey(
 }
 
 /**
- * One host key pair of each type, pinned from the first contact; none with `hostKeyTrust: "first-seen"`. The
+ * One host key pair of each type, pinned from the first contact; none unless `hostKeyTrust` is `"generated"`. The
  * Ed25519 pair keeps the name it had when it was the only one, so an upgrade of this package keeps it.
  */
 function hostKeyPairs(
@@ -367,7 +370,7 @@ function hostKeyPairs(
   args: VmWithReadySshArgs,
   newKeyPair: (name: string, args: SshKeyPairArgs) => KeyPairResource,
 ): Record<KeyType, KeyPairResource> | undefined {
-  if (args.hostKeyTrust === "first-seen") return undefined;
+  if ((args.hostKeyTrust ?? "generated") !== "generated") return undefined;
   return Object.fromEntries(
     KEY_TYPES.map((type) => [
       type,

@@ -406,7 +406,7 @@ describe("validateVmArgs", () => {
     rejects(
       { hostKeyTrust: "trust-me" as never },
       "InvalidOptionError",
-      '[hostKeyTrust] must be "generated" or "first-seen", got "trust-me"',
+      '[hostKeyTrust] must be "generated", "first-seen" or "console", got "trust-me"',
     );
   });
 
@@ -472,6 +472,12 @@ describe("validateVmArgs", () => {
     // Level banner is fine when nothing is pinned.
     assert.doesNotThrow(() =>
       validateVmArgs("b", { ...base, hostKeyTrust: "first-seen", readiness: { level: "banner" } }),
+    );
+    // The console's keys are a pin too: checked only by a login.
+    assert.throws(
+      () =>
+        validateVmArgs("b", { ...base, hostKeyTrust: "console", readiness: { level: "banner" } }),
+      /\[readiness\.level\] "banner" does not log in, so the VM's pinned host keys are never checked/,
     );
   });
 });

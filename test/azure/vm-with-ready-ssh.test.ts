@@ -403,6 +403,36 @@ describe("VmWithReadySsh", () => {
     });
   });
 
+  describe("trusting the host keys its console shows", () => {
+    let vm: VmWithReadySsh;
+    before(async () => {
+      vm = await build("witness", {
+        location: "westeurope",
+        adminUsername: "azureuser",
+        hostKeyTrust: "console",
+        ssh: { privateKey: user.private },
+      });
+    });
+
+    it("generates and sends no host key, and its check pins the console's keys, read from its own boot diagnostics", async () => {
+      const types = registered
+        .filter((r) => r.name.startsWith("witness"))
+        .map((r) => r.type.split(":").pop());
+      assert.ok(!types.includes("SshKeyPair"), types.join(" "));
+      const os = osProfile("witness-vm").value as Record<string, unknown>;
+      assert.equal(os.customData, undefined);
+      const ready = byName("witness-ready").inputs;
+      assert.equal(ready.hostKeyPin, "console");
+      assert.equal(ready.azureVmId, await value(vm.virtualMachine.id));
+      assert.equal(ready.level, "command");
+      // Boot diagnostics are on: the console is there to read.
+      const diagnostics = byName("witness-vm").inputs.diagnosticsProfile as {
+        bootDiagnostics: { enabled: boolean };
+      };
+      assert.equal(diagnostics.bootDiagnostics.enabled, true);
+    });
+  });
+
   it("refuses bad arguments before creating any child", () => {
     const before = registered.length;
     assert.throws(

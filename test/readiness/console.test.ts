@@ -307,7 +307,7 @@ describe("the options", () => {
           privateKey: key,
           hostKeyPin: "console",
         }),
-      /^InvalidOptionError: \[hostKeyPin\] "console" reads the host keys from the VM's console: give its log as \[serialLog\]$/,
+      /^InvalidOptionError: \[hostKeyPin\] "console" reads the host keys from the VM's console: give its log as \[serialLog\], or the VM as \[azureVmId\]$/,
     );
     assert.throws(
       () =>

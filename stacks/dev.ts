@@ -2,7 +2,7 @@
 // pinned. Exports what a person needs to log in with a verified key.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { VmWithReadySsh } from "../components/azure";
+import { VmWithReadySsh, type VmWithReadySshArgs } from "../components/azure";
 import { stackConfig } from "./config";
 
 /**
@@ -33,6 +33,8 @@ export function devProgram() {
     },
     osDisk: { sizeGb: settings.config.getNumber("osDiskSizeGb") },
     customData: settings.customData,
+    // "generated" (the default), "first-seen" or "console"; the component checks it.
+    hostKeyTrust: settings.config.get("hostKeyTrust") as VmWithReadySshArgs["hostKeyTrust"],
     tags: { stack: pulumi.getStack(), program: "dev" },
   });
   const hello = new command.remote.Command(

@@ -2,7 +2,7 @@
 // up), and the host keys cloud-init printed there (a trust that needs no pin). Pure text work: reading the log
 // (a file, or Azure's boot diagnostics) is the caller's.
 import { utils } from "ssh2";
-import { fingerprintOf } from "./host-key";
+import { fingerprintOf, HOST_KEY_TYPES } from "./host-key";
 import { printable, REDACTED } from "./printable";
 
 /** The kernel's first line of every boot: where the current boot's part of a console log begins. */
@@ -100,6 +100,8 @@ export function consoleHostKeys(log: string): ConsoleHostKey[] | undefined {
     if (!keys.some((k) => k.line === line))
       keys.push({ type, line, fingerprint: fingerprintOf(parsed.getPublicSSH()) });
   }
+  // Ed25519 first, as ssh2 prefers: the check offers the keys' types in this order, so sshd presents that one.
+  keys.sort((a, b) => HOST_KEY_TYPES.indexOf(a.type) - HOST_KEY_TYPES.indexOf(b.type));
   return keys.length > 0 ? keys : undefined;
 }
 

@@ -2,7 +2,10 @@
 // brings the `dev` stack up in its own resource group, checks the readiness outputs, runs a command over SSH
 // with the pinned host key and asks Azure whether the VM agent is Ready; then changes the custom data, the
 // subnet's range and the OS disk's size, each in one `pulumi up`, and checks the same of each replacement VM;
-// then destroys everything (the NIC 190 s after its VM). Not part of `npm test`: CI has no Azure.
+// then trusts the VM's console for its host keys (hostKeyTrust "console"), and makes cloud-init fail, to see the
+// console's lines in the error; then destroys everything (the NIC 190 s after its VM). Not part of `npm test`: CI
+// has no Azure. The console is read from boot diagnostics with `@azure/identity`, an optional dependency:
+// `npm install --no-save @azure/identity` first.
 // It needs: `pulumi` on PATH, the Azure CLI logged in (`az login`: the azure-native provider's credentials and
 // the VM agent's status), and ACCEPTANCE_SOURCE_CIDR, the address this machine reaches Azure from
 // ("203.0.113.4/32").
@@ -112,5 +115,25 @@ void withThrowawayStack("dev stack", "dev", async (stack) => {
   await stack.setConfig("osDiskSizeGb", { value: "64" });
   const fourth = await upAndCheck(stack);
   if (fourth.vmId === third.vmId) throw new Error("a new disk size did not replace the VM");
-  return `${fourth.host} ready, host key verified, cloud-init done, VM agent ready; replaced for custom data, subnet and disk (${first.vmId} → ${second.vmId} → ${third.vmId} → ${fourth.vmId}) under the same pin`;
+  // The console as the trust: a new VM with no injected keys, its keys read from its boot diagnostics.
+  await stack.setConfig("hostKeyTrust", { value: "console" });
+  const fifth = await upAndCheck(stack);
+  if (fifth.hostKey === first.hostKey)
+    throw new Error("the console-trusted VM has the generated key");
+
+  // A give-up: cloud-init fails, and the error carries the console's lines that say why.
+  await stack.setConfig("customData", {
+    value: "#cloud-config\nruncmd:\n  - [sh, -c, 'echo acceptance step failed >&2; exit 1']\n",
+  });
+  const failed = await stack.up({ onOutput: (line) => process.stdout.write(line) }).then(
+    () => undefined,
+    (error: unknown) => String(error),
+  );
+  if (!failed) throw new Error("a failing cloud-init did not fail the up");
+  if (
+    !/The VM's console \(boot diagnostics of \/subscriptions\//.test(failed) ||
+    !/scripts-user/.test(failed)
+  )
+    throw new Error(`the error does not carry the console's lines:\n${failed}`);
+  return `${fourth.host} ready, host key verified, cloud-init done, VM agent ready; replaced for custom data, subnet and disk (${first.vmId} → ${second.vmId} → ${third.vmId} → ${fourth.vmId}) under the same pin; then trusted by its console (${fifth.vmId}), and a failed cloud-init shown with the console's lines`;
 });

@@ -93,7 +93,11 @@ function localVmProgram(settings: ReturnType<typeof stackConfig>) {
       VM_HOSTNAME: `local-${pulumi.getStack()}`,
     },
   });
-  const address = vm.stdout.apply((out) => (JSON.parse(out) as { address: string }).address);
+  // A VM started by an older version of this stack printed no serialLog: undefined, which SshReadiness takes as unset.
+  const started = vm.stdout.apply(
+    (out) => JSON.parse(out) as { address: string; serialLog: string },
+  );
+  const address = started.apply((vm) => vm.address);
   const ready = new SshReadiness(
     "local-ready",
     {
@@ -101,6 +105,8 @@ function localVmProgram(settings: ReturnType<typeof stackConfig>) {
       username,
       privateKey: userKey.privateKey,
       hostKeyPin: pulumi.all(hostKeys.map((k) => k.publicKey)),
+      // The VM's console: a wait that gives up shows its lines that matter.
+      serialLog: started.apply((vm) => vm.serialLog),
       level: "command",
       timeout: "10m",
       triggers: [vm.id],

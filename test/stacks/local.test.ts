@@ -71,11 +71,11 @@ describe("local stack", () => {
         assert.ok(parts[1].text.includes(pin), "each pin's key is in the custom data");
     });
 
-    it("waits at level command with the three pins, at the address the VM's start printed", () => {
+    it("waits at level command with the three pins, at the address the VM's start printed, with its console", () => {
       const ready = vmRun.byName("local-ready").inputs;
       assert.deepEqual(
-        [ready.host, ready.level, ready.username],
-        ["10.77.1.2", "command", "azureuser"],
+        [ready.host, ready.level, ready.username, ready.serialLog],
+        ["10.77.1.2", "command", "azureuser", "/tmp/vm-with-ready-ssh-local-vm/serial.log"],
       );
       assert.ok(
         vmRun.registration("local-ready").dependencies.includes(vmRun.registration("local-vm").urn),

@@ -28,7 +28,11 @@ export async function mockState(
     case "command:local:Command":
       // The local stack's real VM prints its address when it starts.
       return String(inputs.create).includes("real-vm")
-        ? { ...inputs, stdout: '{"address":"10.77.1.2","accel":"tcg"}' }
+        ? {
+            ...inputs,
+            stdout:
+              '{"address":"10.77.1.2","accel":"tcg","serialLog":"/tmp/vm-with-ready-ssh-local-vm/serial.log"}',
+          }
         : { ...inputs, stdout: "" };
     case "command:remote:Command":
       // A command that printed nothing (the image stack's reboot step, when no reboot was needed).

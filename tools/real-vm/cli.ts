@@ -1,5 +1,5 @@
 // A real VM for the `local` stack's commands, which outlives them: `start` boots it in the background and prints
-// {"address": …}; `stop` ends it and removes its tap device and files. Everything comes from the environment:
+// {"address": …, "serialLog": …}; `stop` ends it and removes its tap device and files. Everything comes from the environment:
 //   STATE_DIR                                         both: the VM's folder (disk, seed, console log, pid)
 //   USER_DATA, ADMIN_USER, ADMIN_PUBLIC_KEY           start: what cloud-init gets (see VmSeed)
 import { startDetached, stopDetached } from "./vm";

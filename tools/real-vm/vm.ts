@@ -388,7 +388,7 @@ interface DetachedState {
 export async function startDetached(
   stateDir: string,
   seed: VmSeed,
-): Promise<{ address: string; accel: "kvm" | "tcg" }> {
+): Promise<{ address: string; accel: "kvm" | "tcg"; serialLog: string }> {
   const image = imageDir();
   if (!image) throw new Error(`the VM image is not built: run \`bash ${BUILD_SHOWN}\` as root`);
   const missing = missingParts();
@@ -406,7 +406,7 @@ export async function startDetached(
     qemu.unref();
     const state: DetachedState = { pid: qemu.pid!, tap: tap.name, address: `10.77.${tap.index}.2` };
     writeFileSync(join(stateDir, "vm.json"), JSON.stringify(state));
-    return { address: state.address, accel };
+    return { address: state.address, accel, serialLog: join(stateDir, "serial.log") };
   } catch (error) {
     removeTap(tap.name);
     throw error;

@@ -118,7 +118,10 @@ export function sshRun(
     const finish = (code: number | null, output = "") => {
       if (settled) return;
       settled = true;
+      // Closed at once, not left waiting for the server's answer: a machine that went down for a reboot never
+      // answers, and the socket would keep this process alive for the kernel's minutes of retries.
       client.end();
+      client.destroy();
       resolve({ code, output, connected });
     };
     client.on("error", () => finish(null));

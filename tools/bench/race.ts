@@ -118,9 +118,9 @@ export function sshRun(
     const finish = (code: number | null, output = "") => {
       if (settled) return;
       settled = true;
-      // Closed at once, not left waiting for the server's answer: a machine that went down for a reboot never
-      // answers, and the socket would keep this process alive for the kernel's minutes of retries.
-      client.end();
+      // Closed at once, not with a goodbye left waiting for the server's answer: a machine that went down for a
+      // reboot never answers, and the socket would keep this process alive for the kernel's minutes of retries.
+      // (ssh2's destroy() does nothing once end() has run: it only destroys a socket that is still writable.)
       client.destroy();
       resolve({ code, output, connected });
     };

@@ -4,7 +4,7 @@
 // against the subscription's write limit: the URI is kept until shortly before it expires, and the blob is read at
 // most once every MIN_READ_INTERVAL_MS (a read in between gives the last text again).
 import { request } from "node:https";
-import type { ConsoleRead } from "./console-log";
+import type { ConsoleRead, ConsoleReader } from "./console-log";
 import { MAX_BYTES } from "./console-log";
 import { printable } from "./printable";
 
@@ -48,27 +48,40 @@ function fetchOnce(
   method: "GET" | "POST",
   headers: Record<string, string>,
   ca: string | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<Response> {
   return new Promise((resolve, reject) => {
     if (url.protocol !== "https:") {
       reject(new Error("not an https address"));
       return;
     }
-    const req = request(url, { method, headers, ca, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-      let body = Buffer.alloc(0);
-      res.on("data", (chunk: Buffer) => {
-        body = Buffer.concat([body, chunk]);
-        if (body.length > 2 * MAX_BYTES) body = body.subarray(-MAX_BYTES);
-      });
-      res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, body: body.subarray(-MAX_BYTES) }),
-      );
-      res.on("error", () => reject(new Error("the connection broke")));
-    });
+    const req = request(
+      url,
+      { method, headers, ca, timeout: REQUEST_TIMEOUT_MS, signal },
+      (res) => {
+        let body = Buffer.alloc(0);
+        res.on("data", (chunk: Buffer) => {
+          body = Buffer.concat([body, chunk]);
+          if (body.length > 2 * MAX_BYTES) body = body.subarray(-MAX_BYTES);
+        });
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, body: body.subarray(-MAX_BYTES) }),
+        );
+        res.on("error", () => reject(new Error("the connection broke")));
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`no answer in ${REQUEST_TIMEOUT_MS / 1000} s`)));
     // A socket error names the host and port at most, never the path or query.
     req.on("error", (error: NodeJS.ErrnoException) =>
-      reject(new Error(error.code ? `${error.code} ${url.host}` : printable(error.message))),
+      reject(
+        new Error(
+          signal?.aborted
+            ? "stopped waiting for Azure"
+            : error.code
+              ? `${error.code} ${url.host}`
+              : printable(error.message),
+        ),
+      ),
     );
     req.end(method === "POST" ? "" : undefined);
   });
@@ -109,14 +122,14 @@ export function azureConsoleReader(
   vmId: string,
   access: AzureConsoleAccess,
   now: () => number = Date.now,
-): () => Promise<ConsoleRead> {
+): ConsoleReader {
   const source = `boot diagnostics of ${printable(vmId)}`;
   const endpoint = new URL(access.managementEndpoint ?? "https://management.azure.com");
   let credential: AzureTokenCredential | undefined = access.credential;
   let sas: { uri: URL; until: number } | undefined;
   let last: { at: number; read: ConsoleRead } | undefined;
 
-  const read = async (): Promise<ConsoleRead> => {
+  const read = async (signal: AbortSignal | undefined): Promise<ConsoleRead> => {
     credential ??= await defaultCredential();
     if (!sas || now() >= sas.until) {
       const scope = new URL("/.default", endpoint).toString();
@@ -132,6 +145,7 @@ export function azureConsoleReader(
         "POST",
         { authorization: `Bearer ${token.token}`, "content-length": "0" },
         access.ca,
+        signal,
       );
       if (asked.status !== 200)
         throw new Error(`Azure refused: ${azureError(asked)}${hintFor(asked.status)}`);
@@ -143,16 +157,16 @@ export function azureConsoleReader(
         );
       sas = { uri: new URL(uri), until: now() + (SAS_MINUTES - 1) * 60_000 };
     }
-    const blob = await fetchOnce(sas.uri, "GET", {}, access.ca);
+    const blob = await fetchOnce(sas.uri, "GET", {}, access.ca, signal);
     if (blob.status === 403 || blob.status === 404) sas = undefined;
     if (blob.status !== 200)
       throw new Error(`the serial log could not be read: HTTP ${blob.status}`);
     return { source, text: blob.body.toString("utf8") };
   };
 
-  return async () => {
+  return async (signal) => {
     if (last && now() - last.at < MIN_READ_INTERVAL_MS) return last.read;
-    const result = await read().then(
+    const result = await read(signal).then(
       (got): ConsoleRead => got,
       (error: unknown): ConsoleRead => ({ source, unavailable: firstLine(error) }),
     );

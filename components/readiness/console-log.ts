@@ -8,11 +8,14 @@ export type ConsoleRead =
   | { source: string; text: string; unavailable?: undefined }
   | { source: string; text?: undefined; unavailable: string };
 
+/** Reads the console once; `signal` ends a read that takes too long (the file's is instant). */
+export type ConsoleReader = (signal?: AbortSignal) => Promise<ConsoleRead>;
+
 /** A serial log is read from its end, at most this much: a boot's console is far less. */
 export const MAX_BYTES = 4 * 1024 * 1024;
 
 /** Reads the serial log at `path` (its last MAX_BYTES) each time it is called. */
-export function serialLogReader(path: string): () => Promise<ConsoleRead> {
+export function serialLogReader(path: string): ConsoleReader {
   const source = `serial log ${printable(path)}`;
   return async () => {
     try {

@@ -22,7 +22,7 @@ import {
   type HostKeyInfo,
 } from "./host-key";
 import { consoleHostKeys, consoleTail, earlierHostKeyRecord } from "./console";
-import type { ConsoleRead } from "./console-log";
+import type { ConsoleReader } from "./console-log";
 import type { ResolvedOptions } from "./resolve";
 import { RetrySchedule } from "./schedule";
 import type { AttemptFunction, AttemptOutcome } from "./attempt";
@@ -37,6 +37,9 @@ export const KEY_OFFERS = 5;
 /** How long one connection keeps offering the key, in polite intervals. */
 const REOFFER_SPAN = 1.2;
 
+/** A wait that gives up reads the VM's console for at most this long after its deadline. */
+export const CONSOLE_READ_MS = 10_000;
+
 /** Less time than this left before the deadline is not worth an attempt: it could only be cut short. */
 export const MIN_ATTEMPT_MS = 50;
 
@@ -47,7 +50,7 @@ export interface WaitDependencies {
   onCommandStart?: (event: CommandStartEvent) => void;
   attempt: AttemptFunction;
   /** Reads the VM's console (`serialLog`): for `hostKeyPin: "console"`, and for the tail of a wait that gives up. */
-  readConsole?: () => Promise<ConsoleRead>;
+  readConsole?: ConsoleReader;
 }
 
 export async function runWait(
@@ -280,12 +283,31 @@ class Wait {
     return this.error("SSH_NOT_READY", outcome);
   }
 
-  /** What the console says of a wait that gives up: the current boot's lines that matter, or why it cannot. */
+  /**
+   * What the console says of a wait that gives up: the current boot's lines that matter, or why it cannot. The
+   * read comes after the deadline, so it gets CONSOLE_READ_MS at most, and ends at once on abort (the wait then
+   * rejects with the signal's reason, as everywhere).
+   */
   private async consoleReport(): Promise<ConsoleReport | undefined> {
     if (!this.deps.readConsole) return undefined;
-    const read = await this.deps.readConsole();
-    if (read.text === undefined) return { source: read.source, unavailable: read.unavailable };
-    return { source: read.source, tail: consoleTail(read.text) };
+    const stop = new AbortController();
+    const cancel = this.deps.clock.timer(CONSOLE_READ_MS, () => stop.abort());
+    const abort = () => stop.abort();
+    this.deps.signal?.addEventListener("abort", abort);
+    try {
+      const read = await this.deps.readConsole(stop.signal);
+      this.deps.signal?.throwIfAborted();
+      if (read.text !== undefined) return { source: read.source, tail: consoleTail(read.text) };
+      return {
+        source: read.source,
+        unavailable: stop.signal.aborted
+          ? `no answer in ${CONSOLE_READ_MS / 1000} s`
+          : read.unavailable,
+      };
+    } finally {
+      cancel();
+      this.deps.signal?.removeEventListener("abort", abort);
+    }
   }
 
   private async error(code: SshNotReadyCode, outcome: AttemptOutcome): Promise<SshNotReadyError> {

@@ -117,6 +117,25 @@ describe("the console from Azure's boot diagnostics (a local fake of Azure)", ()
     });
   }
 
+  it("waits for a silent Azure 10 s at most after the deadline, and leaves no request open", async () => {
+    azure.mode = "silent";
+    const started = performance.now();
+    const error = await giveUp();
+    const seconds = (performance.now() - started) / 1000;
+    assert.ok(seconds >= 10 && seconds < 13, `${seconds} s`);
+    assert.match(
+      error.message,
+      /\nThe VM's console could not be read \(boot diagnostics of \S+: no answer in 10 s\)\.$/,
+    );
+    // The request was ended, not left to its own 20 s limit: no connection to the fake stays open (given a
+    // moment for the close to reach the server).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const open = await new Promise<number>((resolve) =>
+      azure.server.getConnections((_e, count) => resolve(count)),
+    );
+    assert.equal(open, 0);
+  });
+
   it("says when there is no credential: one that fails, or no @azure/identity to make one", async () => {
     azure.mode = "ok";
     const failing = await giveUp({

@@ -19,7 +19,7 @@ import {
 } from "../../components/readiness/console";
 import { serialLogReader, type ConsoleRead } from "../../components/readiness/console-log";
 import { SshNotReadyError } from "../../components/readiness/errors";
-import { runWait } from "../../components/readiness/loop";
+import { CONSOLE_READ_MS, runWait } from "../../components/readiness/loop";
 import { resolveOptions } from "../../components/readiness/resolve";
 import { FakeClock } from "../support/fake-clock";
 import { ed25519 } from "../support/keys";
@@ -273,6 +273,72 @@ describe("the wait with a console", () => {
       second.message.endsWith(`\nThe VM's console could not be read (${source}: no such file).`),
       second.message,
     );
+  });
+});
+
+describe("the console read of a wait that gives up", () => {
+  const user = ed25519();
+  const opts = () =>
+    resolveOptions({
+      host: "203.0.113.7",
+      username: "azureuser",
+      privateKey: user.private,
+      level: "auth",
+      timeout: 5,
+      serialLog: "/dev/null",
+    });
+  const refused = async (): Promise<AttemptOutcome> => ({
+    ok: false,
+    hop: "target",
+    reached: "connect",
+    failure: "refused",
+    detail: "connect ECONNREFUSED",
+    fatal: false,
+    hostKeysSeen: [],
+    warnings: [],
+  });
+
+  it(`gets ${CONSOLE_READ_MS / 1000} s at most after the deadline: then one line says the console did not answer`, async () => {
+    const clock = new FakeClock();
+    let deadlineAt = 0;
+    const error = await runWait(opts(), {
+      clock,
+      attempt: refused,
+      // A console that answers only when told to stop: time passes (as the clock says) until the limit.
+      readConsole: async (signal) => {
+        deadlineAt = clock.t;
+        await clock.sleep(60_000);
+        assert.ok(signal?.aborted, "the read was told to stop");
+        return { source: "boot diagnostics of vm", unavailable: "stopped waiting for Azure" };
+      },
+    }).catch((e: unknown) => e);
+    assert.ok(error instanceof SshNotReadyError);
+    assert.equal(deadlineAt, 5000);
+    assert.ok(
+      error.message.endsWith(
+        `\nThe VM's console could not be read (boot diagnostics of vm: no answer in ${CONSOLE_READ_MS / 1000} s).`,
+      ),
+      error.message,
+    );
+  });
+
+  it("ends at once on abort, with the signal's reason, not a give-up", async () => {
+    const clock = new FakeClock();
+    const controller = new AbortController();
+    const reason = new Error("Ctrl-C");
+    const error = await runWait(opts(), {
+      clock,
+      signal: controller.signal,
+      attempt: refused,
+      readConsole: (signal) =>
+        new Promise((resolve) => {
+          signal?.addEventListener("abort", () =>
+            resolve({ source: "boot diagnostics of vm", unavailable: "stopped waiting for Azure" }),
+          );
+          controller.abort(reason);
+        }),
+    }).catch((e: unknown) => e);
+    assert.equal(error, reason);
   });
 });
 

@@ -15,7 +15,7 @@ export const FAKE_TOKEN = "fake-bearer-token-9f1c2d";
 export const FAKE_SIG = "sv2024sigQ2xhc3NpZmllZC1zZWNyZXQtc2lnbmF0dXJl";
 
 /** What the management endpoint answers: the SAS URI, or one of Azure's refusals. */
-export type FakeMode = "ok" | 403 | 404 | 409 | "no-blob";
+export type FakeMode = "ok" | 403 | 404 | 409 | "no-blob" | "silent";
 
 export interface FakeAzure {
   endpoint: string;
@@ -24,6 +24,7 @@ export interface FakeAzure {
   log: string;
   mode: FakeMode;
   requests: { method: string; path: string }[];
+  server: Server;
   close(): Promise<void>;
 }
 
@@ -140,6 +141,8 @@ export async function fakeAzure(log: string): Promise<FakeAzure> {
           },
         });
       if (typeof fake.mode === "number") return json(fake.mode, { error: ERRORS[fake.mode] });
+      // Azure that never answers (a black hole on the way): the request stays open until the client ends it.
+      if (fake.mode === "silent") return;
       const { port } = server.address() as AddressInfo;
       return json(200, {
         consoleScreenshotBlobUri: `https://127.0.0.1:${port}/bootdiagnostics-vmready/vm-ready.screenshot.bmp?sv=2024&sig=${FAKE_SIG}`,
@@ -162,8 +165,12 @@ export async function fakeAzure(log: string): Promise<FakeAzure> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  fake.server = server;
   fake.endpoint = `https://127.0.0.1:${port}`;
   fake.ca = ca;
-  fake.close = () => new Promise((resolve) => server.close(() => resolve()));
+  fake.close = () => {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(() => resolve()));
+  };
   return fake;
 }

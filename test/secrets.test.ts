@@ -6,8 +6,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
@@ -20,6 +19,7 @@ import { opensshSkipReason } from "./support/openssh";
 import { ProviderHost } from "./support/provider-host";
 import { installMocks, value } from "./support/pulumi-mocks";
 import { noSecretIn, unmarked } from "./support/secrets";
+import { scratchDir } from "./support/scratch";
 
 const REPO = resolve(__dirname, "../..");
 const TOKEN = `TOKEN${randomBytes(6).toString("hex")}`;
@@ -46,7 +46,7 @@ describe(
   () => {
     let target: OpenSshServer;
     let jump: OpenSshServer;
-    const dir = mkdtempSync(join(tmpdir(), "ssh-ready-secrets-"));
+    const dir = scratchDir("ssh-ready-secrets-");
     /**
      * The VM's console, read when a wait gives up: a cloud-init warning there quotes user data holding the
      * private keys (a bad cloud-config can), escaped as JSON and raw.

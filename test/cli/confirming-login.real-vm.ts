@@ -18,7 +18,7 @@ import {
 } from "../support/real-vm";
 
 const admin = ed25519();
-const TIMEOUT_S = 90;
+const TIMEOUT_S = 75;
 
 // The step waits until both waiters sit in `cloud-init status --wait` (ssh-ready's runs it by `exec`, the hand
 // loop's under its shell: two python3 processes either way), so both sessions predate the firewall.

@@ -2,8 +2,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
@@ -19,10 +18,11 @@ import { untilTrue } from "../support/until";
 import { noSecretIn } from "../support/secrets";
 import { freePort } from "../../tools/simulator/openssh";
 import { opensshSkipReason } from "../support/openssh";
+import { scratchDir } from "../support/scratch";
 
 const root = resolve(__dirname, "../../..");
 const bin = join(root, "bin", "ssh-ready.js");
-const dir = mkdtempSync(join(tmpdir(), "ssh-ready-cli-"));
+const dir = scratchDir("ssh-ready-cli-");
 
 function keyFile(name: string, text: string): string {
   const file = join(dir, name);

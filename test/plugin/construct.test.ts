@@ -2,8 +2,6 @@
 // plugin runs from source (the SDK's run-plugin, in a directory with no node_modules) and registers the
 // component's children with a recording resource monitor over gRPC, in the engine's place.
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { KEY_TYPES } from "../../components/keys/generation";
@@ -18,6 +16,7 @@ import { ed25519 } from "../support/keys";
 import { ProviderHost } from "../support/provider-host";
 import { RecordingMonitor, type Registration } from "../support/resource-monitor";
 import { noSecretIn, unmarked } from "../support/secrets";
+import { scratchDir } from "../support/scratch";
 
 const REPO = resolve(__dirname, "../../..");
 /** An output value on the wire (a value with its secrecy and dependencies), as engines send to construct. */
@@ -37,7 +36,7 @@ type Monitor = Awaited<ReturnType<typeof RecordingMonitor.start>>;
 async function startPlugin(monitor: Monitor): Promise<ProviderHost> {
   const plugin = await ProviderHost.startPlugin(
     join(REPO, "provider"),
-    mkdtempSync(join(tmpdir(), "ssh-ready-program-")),
+    scratchDir("ssh-ready-program-"),
     monitor.engineAddress,
   );
   await plugin.configure();

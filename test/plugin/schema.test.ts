@@ -3,12 +3,12 @@
 // tokens, the five forms of a type, the keys each part may have, references that resolve), and it says what
 // is secret, required, plain and a component.
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { SSH_KEY_PAIR, SSH_READINESS, VM_WITH_READY_SSH } from "../../components/plugin/schema";
 import { DECLARATION_FILES, packageSchema } from "../../tools/schema/build";
+import { scratchDir } from "../support/scratch";
 
 const REPO = resolve(__dirname, "../../..");
 const shipped = JSON.parse(
@@ -240,7 +240,7 @@ describe("the provider plugin's package schema", () => {
   });
 
   it("stops the build when a TypeScript declaration and the schema disagree on a name", () => {
-    const dir = mkdtempSync(join(tmpdir(), "ssh-ready-schema-"));
+    const dir = scratchDir("ssh-ready-schema-");
     const files = DECLARATION_FILES.map((file) => {
       const copy = join(dir, basename(file));
       copyFileSync(file, copy);

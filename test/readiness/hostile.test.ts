@@ -2,9 +2,8 @@
 // attempt (or a clear failure), never a crash, an unbounded buffer or an attempt that outlives its cause.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
@@ -21,6 +20,7 @@ import { OpenSshServer } from "../../tools/simulator/openssh";
 import { opensshSkipReason } from "../support/openssh";
 import { acceptingServer, ssh2Server, type Listening } from "../support/bad-servers";
 import { ed25519 } from "../support/keys";
+import { scratchDir } from "../support/scratch";
 
 const user = ed25519();
 
@@ -118,7 +118,7 @@ describe("a server that closes the connection right after accepting the key", ()
 
   it("makes the CLI exit 1 with one clear line and valid JSON, not a stack trace", async () => {
     const server = await closesAfterAuth();
-    const key = join(mkdtempSync(join(tmpdir(), "close-")), "key");
+    const key = join(scratchDir("close-"), "key");
     writeFileSync(key, user.private, { mode: 0o600 });
     try {
       let stdout = "";
@@ -317,7 +317,7 @@ describe("a server that streams bytes without a line break", () => {
 describe("a jump host pinned like a target", { skip: opensshSkipReason() }, () => {
   /** A jump sshd with an Ed25519 key (its first choice) and an ECDSA key. */
   async function twoKeyJump(): Promise<{ sshd: OpenSshServer; ecdsa: string; ed25519: string }> {
-    const dir = mkdtempSync(join(tmpdir(), "jump-keys-"));
+    const dir = scratchDir("jump-keys-");
     const files = ["ed25519", "ecdsa"].map((type) => {
       const file = join(dir, `host_${type}`);
       execFileSync("ssh-keygen", ["-q", "-t", type, "-N", "", "-C", "", "-f", file]);
@@ -409,7 +409,7 @@ describe("text from the server is data, not terminal commands", () => {
     const server = await acceptingServer({
       config: { ident: "ok comment\x1b]0;owned\x07\x1b[2J" },
     });
-    const key = join(mkdtempSync(join(tmpdir(), "evil-")), "key");
+    const key = join(scratchDir("evil-"), "key");
     writeFileSync(key, user.private, { mode: 0o600 });
     const args = ["127.0.0.1", "-p", String(server.port), "-l", "u", "-i", key, "--timeout", "5s"];
     try {
@@ -460,7 +460,7 @@ describe("text from the server is data, not terminal commands", () => {
       socket.write(disconnectPacket(forged));
       socket.end();
     });
-    const key = join(mkdtempSync(join(tmpdir(), "evil-")), "key");
+    const key = join(scratchDir("evil-"), "key");
     writeFileSync(key, user.private, { mode: 0o600 });
     const args = ["127.0.0.1", "-p", String(server.port), "-l", "u", "-i", key, "--timeout", "1s"];
     const ours = /^(ssh-ready: |\+\d+\.\ds |Last output| {2}\| )/;

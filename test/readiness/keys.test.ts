@@ -1,8 +1,7 @@
 // Reading the user's private key: bounded in size and in decryption work, from the library and the CLI alike.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { run } from "../../components/cli/ssh-ready";
@@ -16,6 +15,7 @@ import { utils } from "ssh2";
 import { resolveOptions } from "../../components/readiness/resolve";
 import { checkAndRecord, toWaitOptions } from "../../components/ssh-readiness/inputs";
 import { ed25519, sshKeygen } from "../support/keys";
+import { scratchDir } from "../support/scratch";
 
 /**
  * The key text with its bcrypt rounds rewritten: the refusal comes before any decryption, so the key need not
@@ -106,7 +106,7 @@ describe("private keys", () => {
   });
 
   it("is read by the CLI only from a regular file of a sane size: a FIFO, a device, a huge file are refused", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "key-files-"));
+    const dir = scratchDir("key-files-");
     const fifo = join(dir, "fifo");
     execFileSync("mkfifo", [fifo]);
     const big = join(dir, "big");
@@ -126,7 +126,7 @@ describe("private keys", () => {
   });
 
   it("refuses a key with too many rounds from the CLI with exit 2, naming -i", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "key-files-"));
+    const dir = scratchDir("key-files-");
     const file = join(dir, "slow");
     writeFileSync(file, withRounds(sshKeygen("ed25519", { passphrase: "pass" }).private, 5000));
     const { code, out } = await sshReady(["127.0.0.1", "-l", "u", "-i", file]);

@@ -1,8 +1,7 @@
 // The image stack under mocks: the pipeline's order from registered dependencies, and the build identity over
 // two runs of the program (a stack's second `pulumi up`), with the stack's state kept between them.
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,11 +14,12 @@ import {
 } from "../../stacks/image";
 import { isSecret } from "../support/pulumi-mocks";
 import { mockStack, settle, type KeptState, type StackRun } from "../support/stack-mocks";
+import { scratchDir } from "../support/scratch";
 
 const GALLERY = JSON.stringify({ name: "images", imageName: "web", version: "1.0" });
 
 function playbook(content: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), "image-stack-")), "playbook.yml");
+  const file = join(scratchDir("image-stack-"), "playbook.yml");
   writeFileSync(file, content);
   return file;
 }

@@ -2,9 +2,8 @@
 // readiness waits for it with the pinned key, and the stop script closes the port again).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
 import net from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { generateEd25519 } from "../../components/keys/generation";
@@ -15,6 +14,7 @@ import { isSecret } from "../support/pulumi-mocks";
 import { freePort } from "../../tools/simulator/openssh";
 import { opensshSkipReason } from "../support/openssh";
 import { mockStack, settle, type StackRun } from "../support/stack-mocks";
+import { scratchDir } from "../support/scratch";
 
 describe("local stack", () => {
   let run: StackRun;
@@ -96,7 +96,7 @@ describe("local stack", () => {
     const user = userInfo().username;
     const key = generateEd25519("local-test");
     const hostKey = generateEd25519("local-test host");
-    const stateDir = join(mkdtempSync(join(tmpdir(), "local-stack-")), "state");
+    const stateDir = join(scratchDir("local-stack-"), "state");
 
     it("boots late, is ready with the pinned key, and is gone after the stop script", async () => {
       const port = await freePort();

@@ -2,23 +2,16 @@
 // tree, the Azure CLI steps, the default provisioning's wait for apt's locks, and the dev stack's greeting.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { HELLO_SCRIPT } from "../../stacks/dev";
 import { script } from "../../stacks/image";
+import { scratchDir } from "../support/scratch";
 
 /** A directory of stub commands; each appends its name and arguments to `calls`, then runs `body`. */
 function stubs(commands: Record<string, string>): { bin: string; calls: () => string[] } {
-  const dir = mkdtempSync(join(tmpdir(), "stack-scripts-"));
+  const dir = scratchDir("stack-scripts-");
   const bin = join(dir, "bin");
   mkdirSync(bin);
   const log = join(dir, "calls");
@@ -73,7 +66,7 @@ describe("capture cleanup", () => {
   ];
 
   it("removes every listed file under the root it is given, touches nothing else, then deprovisions", () => {
-    const root = mkdtempSync(join(tmpdir(), "fake-root-"));
+    const root = scratchDir("fake-root-");
     for (const file of [...removed, ...kept]) {
       mkdirSync(dirname(join(root, file)), { recursive: true });
       writeFileSync(join(root, file), `content of ${file}`);
@@ -105,7 +98,7 @@ describe("capture cleanup", () => {
   });
 
   it("deletes the sudo user itself when the agent left it (no ovf-env.xml)", () => {
-    const root = mkdtempSync(join(tmpdir(), "fake-root-"));
+    const root = scratchDir("fake-root-");
     const commands = (userdel: string) => ({
       "cloud-init": 'case "$*" in "clean --help") echo "  --logs";; esac',
       waagent: "",
@@ -142,7 +135,7 @@ describe("capture cleanup", () => {
   });
 
   it("zero-fills the free space where the disk takes no discard", () => {
-    const root = mkdtempSync(join(tmpdir(), "fake-root-"));
+    const root = scratchDir("fake-root-");
     const { bin, calls } = stubs({
       "cloud-init": 'case "$*" in "clean --help") echo "  --logs";; esac',
       waagent: "",
@@ -161,7 +154,7 @@ describe("capture cleanup", () => {
   });
 
   it("uses the flags an older cloud-init has, and stops before deprovisioning when a step fails", () => {
-    const root = mkdtempSync(join(tmpdir(), "fake-root-"));
+    const root = scratchDir("fake-root-");
     const older = stubs({
       "cloud-init": 'case "$*" in "clean --help") echo "  --logs";; esac',
       waagent: "",
@@ -221,7 +214,7 @@ describe("az-generalize", () => {
 
 describe("default provisioning", () => {
   it("waits while apt's locks are held, then updates and upgrades with apt's own lock timeout", () => {
-    const dir = mkdtempSync(join(tmpdir(), "locks-"));
+    const dir = scratchDir("locks-");
     const counter = join(dir, "held");
     writeFileSync(counter, "3");
     // fuser "finds" a lock holder three times, then none; sleep and sudo do nothing but run.

@@ -103,8 +103,7 @@ def apply(config):
         raise SystemExit("refusing to run: /etc/ssh is not the test's sandbox")
 
     class Cloud:
-        def __init__(self):
-            scratch = tempfile.mkdtemp()
+        def __init__(self, scratch):
             self.paths = helpers.Paths({"cloud_dir": scratch, "run_dir": scratch})
             self.datasource = FakeDatasource()
             self.distro = distros.fetch("debian")("debian", {}, self.paths)
@@ -113,8 +112,9 @@ def apply(config):
             return []
 
     warnings = capture_warnings()
-    cloud = Cloud()
-    cc_ssh.handle("ssh", config, cloud, logging.getLogger("cc_ssh"), [])
+    with tempfile.TemporaryDirectory() as scratch:
+        cloud = Cloud(scratch)
+        cc_ssh.handle("ssh", config, cloud, logging.getLogger("cc_ssh"), [])
 
     # The Azure VM agent, provisioned by cloud-init, reports the VM ready once this key file exists.
     from azurelinuxagent.common import conf

@@ -55,7 +55,8 @@ export const HOST_KEY_TYPES = [
 /** Accepted host keys: fingerprints and/or full keys. */
 export class HostKeyPin {
   private constructor(
-    private readonly fingerprints: ReadonlySet<string>,
+    /** Each accepted fingerprint, with the key type when a full key was given. */
+    private readonly fingerprints: ReadonlyMap<string, string | undefined>,
     /** Key types of the full keys given; empty when only fingerprints were given. */
     readonly keyTypes: readonly string[],
     readonly onlyFullKeys: boolean,
@@ -69,7 +70,7 @@ export class HostKeyPin {
   static parse(value: unknown, name = "hostKeyPin"): HostKeyPin {
     const entries = Array.isArray(value) ? value : [value];
     if (entries.length === 0) throw new InvalidOptionError(name, "is an empty list");
-    const fingerprints = new Set<string>();
+    const fingerprints = new Map<string, string | undefined>();
     const keyTypes: string[] = [];
     let onlyFullKeys = true;
     entries.forEach((entry, i) => {
@@ -83,7 +84,7 @@ export class HostKeyPin {
       const text = entry.trim();
       const fp = /^SHA256:([A-Za-z0-9+/]{43})=?$/.exec(text);
       if (fp) {
-        fingerprints.add(`SHA256:${fp[1]}`);
+        if (!fingerprints.has(`SHA256:${fp[1]}`)) fingerprints.set(`SHA256:${fp[1]}`, undefined);
         onlyFullKeys = false;
         return;
       }
@@ -97,7 +98,7 @@ export class HostKeyPin {
           `${which}is neither a SHA256: fingerprint nor an OpenSSH public key line: "${shown}"`,
         );
       }
-      fingerprints.add(fingerprintOf(parsed.getPublicSSH()));
+      fingerprints.set(fingerprintOf(parsed.getPublicSSH()), parsed.type);
       if (!keyTypes.includes(parsed.type)) keyTypes.push(parsed.type);
     });
     return new HostKeyPin(
@@ -112,9 +113,11 @@ export class HostKeyPin {
     return this.fingerprints.has(key.fingerprint);
   }
 
-  /** What the pin accepts, for messages: the fingerprints. */
+  /** What the pin accepts, for messages: each key's type and fingerprint, or a fingerprint alone (any type). */
   describe(): string {
-    return [...this.fingerprints].join(", ");
+    return [...this.fingerprints]
+      .map(([fingerprint, type]) => (type ? `${type} ${fingerprint}` : fingerprint))
+      .join(", ");
   }
 }
 

@@ -132,7 +132,7 @@ class Wait {
         const startedMs = deadline.elapsedMs();
         const offers = this.offers();
         const pinned = opts.consolePin ? await this.consolePinned() : opts;
-        const outcome = !("timeoutMs" in pinned)
+        const attempted = !("timeoutMs" in pinned)
           ? pinned
           : await deps.attempt(pinned, {
               signal: deps.signal,
@@ -147,6 +147,7 @@ class Wait {
                   command: opts.command,
                 }),
             });
+        const outcome = this.probed(attempted);
         this.note(outcome);
         const event = this.eventOf(outcome, startedMs);
         if (outcome.ok) {
@@ -226,6 +227,28 @@ class Wait {
       hostKeyFingerprint: outcome.hostKey?.fingerprint,
       exitCode: outcome.exitCode,
       cutByDeadline: outcome.cutByDeadline,
+    };
+  }
+
+  /**
+   * After a fingerprint pin's mismatch, the next attempt asks only for the server's other key types: a server
+   * without any ends that handshake with ssh2's "no matching host key format". That is the mismatch confirmed,
+   * and is said so, not shown as a failed key exchange.
+   */
+  private probed(outcome: AttemptOutcome): AttemptOutcome {
+    if (
+      outcome.ok ||
+      outcome.failure !== "handshake" ||
+      outcome.hop !== "target" ||
+      this.mismatched.length === 0 ||
+      !/no matching host key format/i.test(outcome.detail)
+    )
+      return outcome;
+    const types = [...new Set(this.mismatched.map((k) => k.type))].join(", ");
+    return {
+      ...outcome,
+      failure: "host-key-mismatch",
+      detail: `asked for the server's other host key types: it has none, only ${types}`,
     };
   }
 

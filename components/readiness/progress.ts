@@ -85,7 +85,8 @@ export class ProgressPrinter {
     }
     const info = CLASS_INFO[event.outcome];
     const kind = `${event.hop}:${event.outcome}`;
-    if (kind !== this.lastKind) {
+    // A mismatch is never routine: each is another key, or the probe for the server's other key types.
+    if (kind !== this.lastKind || event.outcome === "host-key-mismatch") {
       this.lastKind = kind;
       this.runStartedMs = event.elapsedMs;
       this.runCount = 1;

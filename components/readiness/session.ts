@@ -311,7 +311,12 @@ function classifyClientError(
   state: ConnectionState,
 ): AttemptFailure {
   if (state.hostKeyRejected) {
-    return state.fail("host-key-mismatch", "the server's host key is not pinned", true);
+    const key = state.hostKey;
+    return state.fail(
+      "host-key-mismatch",
+      key ? `${key.type} ${key.fingerprint} is not pinned` : "the server's host key is not pinned",
+      true,
+    );
   }
   switch (err.level) {
     case "client-authentication":

@@ -91,17 +91,21 @@ export function consoleLines(report: ConsoleReport | undefined): string[] {
   ];
 }
 
-/** The message of a host key mismatch; `where` is "HOST:PORT" or "jump host USER@HOST:PORT". */
+/**
+ * The message of a host key mismatch; `where` is "HOST:PORT" or "jump host USER@HOST:PORT". The keys the server
+ * presented and the pin each on a line of their own, so the two can be compared at a glance.
+ */
 export function summarizeMismatch(
   where: string,
   presented: HostKeyInfo[],
   expected: string,
 ): string {
-  const keys = presented.map((k) => `${k.type} ${k.fingerprint}`).join(", ");
-  return (
-    `host key mismatch on ${where}: the server presented ${keys}, but the pin accepts only ${expected}. ` +
-    `Nothing was sent beyond the key exchange. ${CLASS_INFO["host-key-mismatch"].hint}`
-  );
+  return [
+    `host key mismatch on ${where}: the server presented no pinned host key, so nothing was sent beyond the key exchange.`,
+    `  presented: ${presented.map((k) => `${k.type} ${k.fingerprint}`).join(", ")}`,
+    `  pinned:    ${expected}`,
+    "A different machine answers at this address, or the pin is out of date.",
+  ].join("\n");
 }
 
 /** The message of a failure that waiting cannot fix (cloud-init failed, forwarding refused). */

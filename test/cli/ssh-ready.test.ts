@@ -13,7 +13,7 @@ import {
 } from "../support/bad-servers";
 import { consoleHostKeys, consoleTail } from "../../components/readiness/console";
 import { BootSimulator } from "../../tools/simulator/boot-simulator";
-import { ed25519, sshKeygen } from "../support/keys";
+import { ed25519, sshKeygen, sshKeygenFingerprint } from "../support/keys";
 import { untilTrue } from "../support/until";
 import { noSecretIn } from "../support/secrets";
 import { freePort } from "../../tools/simulator/openssh";
@@ -238,7 +238,8 @@ describe("ssh-ready", () => {
       assert.equal(result.level, "auth");
     });
 
-    it("exits 3 on a host key mismatch", async () => {
+    it("exits 3 on a host key mismatch, with the keys presented and pinned each on a line", async () => {
+      const pin = ed25519().public;
       const run = await sshReady([
         "127.0.0.1",
         "-p",
@@ -248,13 +249,45 @@ describe("ssh-ready", () => {
         "-i",
         userKey,
         "--host-key-pin",
-        ed25519().public,
+        pin,
       ]);
       assert.equal(run.code, 3);
-      assert.match(
+      const presented = sshKeygenFingerprint(ssh.hostKeyPublic);
+      assert.ok(
+        run.stderr.endsWith(
+          `ssh-ready: host key mismatch on 127.0.0.1:${ssh.port}: the server presented no pinned host key, so nothing was sent beyond the key exchange.\n` +
+            `  presented: ssh-ed25519 ${presented}\n` +
+            `  pinned:    ssh-ed25519 ${sshKeygenFingerprint(pin)}\n` +
+            "A different machine answers at this address, or the pin is out of date.\n",
+        ),
         run.stderr,
-        /ssh-ready: host key mismatch on 127\.0\.0\.1:\d+: the server presented ssh-ed25519 SHA256:/,
       );
+    });
+
+    it("shows a fingerprint pin's probe of the server's other key types as such, not as a failed handshake", async () => {
+      const pin = sshKeygenFingerprint(ed25519().public);
+      const run = await sshReady([
+        "127.0.0.1",
+        "-p",
+        String(ssh.port),
+        "-l",
+        "u",
+        "-i",
+        userKey,
+        "--host-key-pin",
+        pin,
+      ]);
+      assert.equal(run.code, 3, run.stderr);
+      const presented = sshKeygenFingerprint(ssh.hostKeyPublic);
+      const attempts = run.stderr.split("\n").filter((line) => / attempt \d+: /.test(line));
+      assert.deepEqual(
+        attempts.map((line) => line.replace(/^\+[\d.]+s /, "")),
+        [
+          `attempt 1: host key mismatch — the server's key is not the pinned one (ssh-ed25519 ${presented} is not pinned)`,
+          "attempt 2: host key mismatch — the server's key is not the pinned one (asked for the server's other host key types: it has none, only ssh-ed25519)",
+        ],
+      );
+      assert.ok(run.stderr.includes(`\n  pinned:    ${pin}\n`), run.stderr);
     });
   });
 
@@ -347,11 +380,15 @@ describe("ssh-ready", () => {
       ]);
       assert.equal(run.code, 3, run.stderr);
       const shown = consoleHostKeys(readFileSync(firstBoot, "utf8"))!;
+      assert.ok(
+        run.stderr.includes(
+          `\n  pinned:    ${shown.map((k) => `${k.type} ${k.fingerprint}`).join(", ")}\n`,
+        ),
+        run.stderr,
+      );
       assert.match(
         run.stderr,
-        new RegExp(
-          `ssh-ready: host key mismatch on 127\\.0\\.0\\.1:${ssh.port}: the server presented ssh-ed25519 SHA256:\\S+, but the pin accepts only ${shown.map((k) => k.fingerprint.replace(/[+/]/g, "\\$&")).join(", ")}\\.`,
-        ),
+        /ssh-ready: host key mismatch on 127\.0\.0\.1:\d+: the server presented no pinned host key, so nothing was sent beyond the key exchange\.\n {2}presented: ssh-ed25519 SHA256:\S+\n/,
       );
       assert.equal(ssh.authRequests(), requests);
     });

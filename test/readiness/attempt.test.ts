@@ -211,6 +211,7 @@ describe("one attempt, classified", () => {
       const presented = utils.parseKey(ssh.hostKeyPublic);
       assert.ok(!(presented instanceof Error));
       assert.equal(outcome.hostKey?.fingerprint, fingerprintOf(presented.getPublicSSH()));
+      assert.equal(outcome.detail, `ssh-ed25519 ${outcome.hostKey?.fingerprint} is not pinned`);
       await allClosed(ssh);
     } finally {
       await ssh.close();

@@ -213,7 +213,7 @@ describe("the wait with a console", () => {
     assert.ok("result" in run, String((run as { error?: unknown }).error));
     assert.deepEqual(run.outcomes, ["no-console-keys", "no-console-keys", "ready"]);
     // The attempt that connected had exactly the console's keys as its pin.
-    assert.deepEqual(run.pins, [keys.map((k) => k.fingerprint).join(", ")]);
+    assert.deepEqual(run.pins, [keys.map((k) => `${k.type} ${k.fingerprint}`).join(", ")]);
   });
 
   it("says the console never showed the keys, and made no connection, when it never does", async () => {

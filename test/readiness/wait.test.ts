@@ -270,15 +270,16 @@ describe("runWait", () => {
     assert.equal(contexts[1].hostKeyAlgorithms?.[0], "ecdsa-sha2-nistp256");
   });
 
-  it("ends a fingerprint pin's search with a mismatch when the server has no other key type", async () => {
+  it("ends a fingerprint pin's search with a mismatch when the server has no other key type, and says so", async () => {
     const edHost = keyInfo(ed25519().public);
     const user = ed25519();
-    const { promise, contexts } = await waitWith(
+    const pinned = keyInfo(ed25519().public).fingerprint;
+    const { promise, contexts, events } = await waitWith(
       {
         level: "auth",
         username: "u",
         privateKey: user.private,
-        hostKeyPin: keyInfo(ed25519().public).fingerprint,
+        hostKeyPin: pinned,
       },
       (n) =>
         n === 1
@@ -291,8 +292,28 @@ describe("runWait", () => {
               detail: "Handshake failed: no matching host key format",
             }),
     );
-    await assert.rejects(promise, HostKeyMismatchError);
+    const error = await promise.catch((e: unknown) => e);
+    assert.ok(error instanceof HostKeyMismatchError, String(error));
     assert.equal(contexts.length, 2);
+    // The second attempt was the probe for the server's other key types: shown as such, not as a failed key
+    // exchange.
+    assert.deepEqual(
+      events.map((e) => [e.outcome, e.detail]),
+      [
+        ["host-key-mismatch", "host-key-mismatch detail"],
+        [
+          "host-key-mismatch",
+          "asked for the server's other host key types: it has none, only ssh-ed25519",
+        ],
+      ],
+    );
+    assert.equal(
+      error.message,
+      "host key mismatch on 203.0.113.7:22: the server presented no pinned host key, so nothing was sent beyond the key exchange.\n" +
+        `  presented: ssh-ed25519 ${edHost.fingerprint}\n` +
+        `  pinned:    ${pinned}\n` +
+        "A different machine answers at this address, or the pin is out of date.",
+    );
   });
 
   it("warns when the host key changed during an unpinned wait, and reports the last one", async () => {

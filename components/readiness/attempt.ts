@@ -5,7 +5,7 @@ import type { JumpSession } from "./connect";
 import { connectDirect } from "./connect";
 import type { Deadline, Limit } from "./deadline";
 import type { HostKeyInfo } from "./host-key";
-import { NO_CLOUD_INIT_MARKER } from "./options";
+import { DID_NOT_RUN_EXIT, DID_NOT_RUN_MARKER, NO_CLOUD_INIT_MARKER } from "./options";
 import type { ResolvedOptions } from "./resolve";
 import {
   boundToSession,
@@ -296,9 +296,26 @@ function success(
 }
 
 /**
+ * The default command's ready without cloud-init's work: not installed, or disabled (by its marker file, the
+ * kernel command line, or its generator finding no datasource; `cloud-init status --long` says which).
+ */
+function cloudInitAbsent(output: string): string[] {
+  if (output.includes(NO_CLOUD_INIT_MARKER))
+    return ["cloud-init is not installed on the host: ready means a command ran"];
+  if (/^status: disabled$/m.test(output)) {
+    const why = /Cloud-init disabled by [^\n]*/.exec(output)?.[0];
+    return [
+      `cloud-init is disabled on the host${why ? ` (${printable(why.trim())})` : ""}: it does no work on this boot, and ready means a command ran`,
+    ];
+  }
+  return [];
+}
+
+/**
  * Decides what the command's exit means. The default cloud-init wait: 0 is ready, 2 is ready with a warning
- * (recoverable errors), 1 is final (cloud-init crashed or failed critically: waiting cannot fix it), anything
- * else (no exit status, 255) is retried. A custom command is ready on 0 and retried otherwise.
+ * (recoverable errors), 1 is final (cloud-init crashed or failed critically: waiting cannot fix it), 3 with its
+ * line is final (cloud-init did not run on this boot, and systemd is done starting it), anything else (no exit
+ * status, 255) is retried. A custom command is ready on 0 and retried otherwise.
  */
 function judgeCommand(
   opts: ResolvedOptions,
@@ -314,12 +331,25 @@ function judgeCommand(
       : opts.isDefaultCommand
         ? "`cloud-init status --wait`"
         : "the command";
+  const cloudInit = opts.level === "command" && opts.isDefaultCommand;
   if (exitCode === 0) {
-    const warnings =
-      opts.level === "command" && opts.isDefaultCommand && output.includes(NO_CLOUD_INIT_MARKER)
-        ? ["cloud-init is not installed on the host: ready means a command ran"]
-        : [];
+    const warnings = cloudInit ? cloudInitAbsent(output) : [];
     return success(phase, `${what} exited 0`, state, { ...base, warnings });
+  }
+  if (cloudInit && exitCode === DID_NOT_RUN_EXIT && output.includes(DID_NOT_RUN_MARKER)) {
+    return {
+      ok: false,
+      hop: "target",
+      reached: phase,
+      failure: "command-failed",
+      detail: lastLine(output).replace(/^ssh-ready: /, ""),
+      fatal: true,
+      banner: state.banner,
+      hostKey: state.hostKey,
+      hostKeysSeen: state.hostKey ? [state.hostKey] : [],
+      warnings: [],
+      ...base,
+    };
   }
   if (opts.level === "command" && opts.isDefaultCommand && exitCode === 2) {
     return success("command", "cloud-init finished with recoverable errors (exit 2)", state, {
@@ -329,7 +359,7 @@ function judgeCommand(
       ],
     });
   }
-  const fatal = opts.level === "command" && opts.isDefaultCommand && exitCode === 1;
+  const fatal = cloudInit && exitCode === 1;
   return {
     ok: false,
     hop: "target",

@@ -109,10 +109,50 @@ export interface WaitForSshOptions {
   lookup?: LookupFunction;
 }
 
-/** The default readiness command: wait for cloud-init; a host without cloud-init counts as ready. */
-// `exec`: cloud-init itself is the session's process, so the signal that ends a timed-out wait reaches it.
-export const CLOUD_INIT_COMMAND =
-  'if command -v cloud-init >/dev/null 2>&1; then exec cloud-init status --wait; else echo "ssh-ready: no cloud-init on this host"; fi';
+/** What the default command prints when cloud-init is installed but has not started on this boot (yet). */
+export const NOT_STARTED_MARKER = "ssh-ready: cloud-init has not started on this boot";
+/** What it prints when there is evidence cloud-init will not run on this boot at all. */
+export const DID_NOT_RUN_MARKER = "ssh-ready: cloud-init did not run on this boot";
+/** Its exit status then: a verdict, not a retry. */
+export const DID_NOT_RUN_EXIT = 3;
+/** cloud-init's own words for "installed, not started": "not run" (up to 23.x), "not started" (24.1 on). */
+const NOT_STARTED = `*"not run"*|*"not started"*`;
+
+/**
+ * The default readiness command: wait for cloud-init to finish this boot's work.
+ * - No cloud-init: ready at once (a marker line says so).
+ * - Started (its /run/cloud-init/status.json exists: running, done, error, degraded): `cloud-init status --wait`,
+ *   whose exit is judged (0 done, 2 done with recoverable errors, 1 failed).
+ * - Disabled (a marker file, the kernel command line, or its systemd generator found no datasource): what
+ *   `cloud-init status --long` says, exit 0; cloud-init's own `--wait` returns at once then too.
+ * - Not started: `cloud-init status --wait` would wait forever when it never starts, so the command waits for it
+ *   to start, a dot a second, and stops with a verdict only on evidence: systemd finished starting the system
+ *   (`systemctl is-system-running`: running, degraded or maintenance) and cloud-init still says it has not
+ *   started. Early in a boot and after a reboot (`/run` starts empty) it is only "not started yet", and it waits.
+ *   Without systemd there is no such evidence, and it waits until the deadline, whose message says so.
+ * `exec`: cloud-init itself is the session's process, so the signal that ends a timed-out wait reaches it.
+ */
+export const CLOUD_INIT_COMMAND = [
+  'if ! command -v cloud-init >/dev/null 2>&1; then echo "ssh-ready: no cloud-init on this host"; exit 0; fi',
+  "if [ ! -e /run/cloud-init/status.json ]; then",
+  '  case "$(cloud-init status 2>/dev/null)" in',
+  `  ${NOT_STARTED})`,
+  `    printf '%s' "${NOT_STARTED_MARKER}"`,
+  "    while [ ! -e /run/cloud-init/status.json ]; do",
+  '      if [ -d /run/systemd/system ]; then case "$(systemctl is-system-running 2>/dev/null)" in running|degraded|maintenance)',
+  '        case "$(cloud-init status 2>/dev/null)" in',
+  `        ${NOT_STARTED}) echo; echo "${DID_NOT_RUN_MARKER}: systemd finished starting the system without it"; exit ${DID_NOT_RUN_EXIT};;`,
+  "        *) break;;",
+  "        esac;;",
+  "      esac; fi",
+  "      printf .; sleep 1",
+  "    done",
+  "    echo;;",
+  "  *disabled*) exec cloud-init status --long;;",
+  "  esac",
+  "fi",
+  "exec cloud-init status --wait",
+].join("\n");
 export const NO_CLOUD_INIT_MARKER = "ssh-ready: no cloud-init on this host";
 
 // The defaults, from the one list of options (spec.ts).

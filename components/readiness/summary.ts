@@ -5,8 +5,11 @@ import { CLASS_INFO, type FailureClass, type Phase } from "./classify";
 import { formatDuration } from "./duration";
 import type { ConsoleReport, LastFailure } from "./errors";
 import { endpoint, type HostKeyInfo } from "./host-key";
-import type { Level } from "./options";
+import { DID_NOT_RUN_MARKER, NOT_STARTED_MARKER, type Level } from "./options";
 import { QUOTE, quotedLines } from "./printable";
+
+/** The fatal detail of the default command's "did not run" verdict, as attempt.ts words it. */
+const DID_NOT_RUN = DID_NOT_RUN_MARKER.replace(/^ssh-ready: /, "");
 
 export interface SummaryInput {
   host: string;
@@ -67,12 +70,31 @@ function headline(s: SummaryInput): string {
 /** The message of a wait that ran out of time. */
 export function summarizeTimeout(s: SummaryInput): string {
   const lines = [
-    `${headline(s)}: ${formatCounts(s.counts)} over ${formatDuration(s.elapsedMs)} (${CLASS_INFO[s.last.class].hint}). Last error: ${s.last.detail}`,
+    `${headline(s)}: ${formatCounts(s.counts)} over ${formatDuration(s.elapsedMs)} (${hint(s)}). Last error: ${s.last.detail}`,
   ];
   if (s.commandOutput)
     lines.push(`Last output of the readiness command:\n${quotedLines(s.commandOutput)}`);
   else if (s.last.class === "command-failed") lines.push("The readiness command printed nothing.");
   return [...lines, ...consoleLines(s.console)].join("\n");
+}
+
+/**
+ * The likely cause of the last failure. The default command that was still waiting for cloud-init to start
+ * says so: that is not "still running", and nothing on a host without systemd shows whether it ever will.
+ */
+function hint(s: SummaryInput): string {
+  // A command cut while it runs reports its last line: the marker, and the dots after it, while it waits.
+  if (
+    s.last.class === "command-timeout" &&
+    s.last.detail.includes(`last output: ${NOT_STARTED_MARKER}`)
+  )
+    return (
+      "cloud-init had not started on this boot when the wait ended (`cloud-init status`: not run). Under systemd " +
+      "it starts early in every boot, and the wait stops by itself once systemd has started the system without " +
+      "it; without systemd nothing shows whether it will. If this host is not meant to run cloud-init, wait at " +
+      "level auth, or with a readiness command of your own"
+    );
+  return CLASS_INFO[s.last.class].hint;
 }
 
 /**
@@ -110,6 +132,15 @@ export function summarizeMismatch(
 
 /** The message of a failure that waiting cannot fix (cloud-init failed, forwarding refused). */
 export function summarizeFatal(s: SummaryInput): string {
+  if (s.last.class === "command-failed" && s.last.detail.startsWith(DID_NOT_RUN)) {
+    return [
+      `${s.last.detail.replace(/^cloud-init/, `cloud-init on ${endpoint(s.host, s.port)}`)}, after ${formatDuration(s.elapsedMs)}; waiting longer will not help. ` +
+        "It is installed and not disabled, but none of its stages started: are its units disabled or masked " +
+        "(`systemctl status cloud-init-local cloud-init cloud-config cloud-final` on the VM)? If this host is not " +
+        "meant to run cloud-init, wait at level auth, or with a readiness command of your own.",
+      ...consoleLines(s.console),
+    ].join("\n");
+  }
   if (s.last.class === "command-failed") {
     const lines = [
       `cloud-init on ${endpoint(s.host, s.port)} failed (${s.last.detail}) after ${formatDuration(s.elapsedMs)}; waiting longer will not help. ` +

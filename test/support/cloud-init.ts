@@ -38,17 +38,25 @@ export interface CloudInitApplied {
 /** Why the real cloud-init tests cannot run here, or false. Under CI a missing part is a failure. */
 export function cloudInitSkipReason(options: { needsRoot?: boolean } = {}): string | false {
   const missing: string[] = [];
-  if (!existsSync("/usr/lib/python3/dist-packages/cloudinit"))
+  const packages: string[] = [];
+  if (!existsSync("/usr/lib/python3/dist-packages/cloudinit")) {
     missing.push("Debian's cloud-init package");
-  if (!existsSync("/usr/lib/python3/dist-packages/azurelinuxagent"))
+    packages.push("cloud-init");
+  }
+  if (!existsSync("/usr/lib/python3/dist-packages/azurelinuxagent")) {
     missing.push("Debian's waagent package");
-  if (options.needsRoot && process.getuid?.() !== 0)
+    packages.push("waagent");
+  }
+  const fixes = packages.length > 0 ? [`apt-get install ${packages.join(" ")}`] : [];
+  if (options.needsRoot && process.getuid?.() !== 0) {
     missing.push("root (for a private mount namespace)");
+    fixes.push("run the tests as root");
+  }
   if (missing.length === 0) return false;
   if (process.env.CI === "true") {
     throw new Error(`the cloud-init tests need ${missing.join(" and ")}: .ci/run installs them`);
   }
-  const notice = `SKIPPED: the real cloud-init tests need ${missing.join(" and ")}`;
+  const notice = `SKIPPED: the real cloud-init tests need ${missing.join(" and ")}: ${fixes.join("; ")}`;
   process.stderr.write(`\n*** ${notice} ***\n\n`);
   return notice;
 }
@@ -62,6 +70,27 @@ function runJudge(args: string[], input?: string, wrap?: (argv: string[]) => str
     );
   }
   return JSON.parse(run.stdout);
+}
+
+/**
+ * `argv` run in a private mount namespace (needs root) where each directory of the machine named in `binds` is
+ * the scratch directory it maps to: cloud-init reads and writes there, never in the machine's own.
+ */
+export function inPrivateMounts(binds: Record<string, string>, argv: string[]): string[] {
+  const targets = Object.keys(binds);
+  const mounts = targets.map((target, i) => `mount --bind "$${i + 1}" ${target}`).join(" && ");
+  return [
+    "unshare",
+    "--mount",
+    "--propagation",
+    "private",
+    "sh",
+    "-c",
+    `${mounts} && shift ${targets.length} && exec "$@"`,
+    "sandbox",
+    ...Object.values(binds),
+    ...argv,
+  ];
 }
 
 /** Reads user data with cloud-init's own processor, part handler and schema validator. */
@@ -88,19 +117,9 @@ export function cloudInitApply(
   const configFile = join(scratch, "config.json");
   writeFileSync(configFile, JSON.stringify(config));
   try {
-    const result = runJudge(["apply", configFile], undefined, (argv) => [
-      "unshare",
-      "--mount",
-      "--propagation",
-      "private",
-      "sh",
-      "-c",
-      'mount --bind "$1" /etc/ssh && mount --bind "$2" /root && shift 2 && exec "$@"',
-      "sandbox",
-      sshDir,
-      rootDir,
-      ...argv,
-    ]) as Omit<CloudInitApplied, "sshDir" | "dispose">;
+    const result = runJudge(["apply", configFile], undefined, (argv) =>
+      inPrivateMounts({ "/etc/ssh": sshDir, "/root": rootDir }, argv),
+    ) as Omit<CloudInitApplied, "sshDir" | "dispose">;
     return {
       ...result,
       sshDir,

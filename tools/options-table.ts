@@ -20,6 +20,7 @@ const TYPE_WORDS: Record<OptionSpec["type"], string> = {
   command: "shell command",
   bootId: "boot id",
   pins: "pin or list of pins",
+  targetPins: "pin or list of pins",
   duration: "seconds or duration",
   path: "file path",
   vmId: "resource ID",

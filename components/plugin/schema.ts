@@ -81,6 +81,7 @@ const OPTION_TYPES: Record<OptionType, TypeSpec> = {
   command: string,
   bootId: string,
   pins: stringOrList,
+  targetPins: stringOrList,
   duration,
   path: string,
   vmId: string,

@@ -11,11 +11,16 @@ const BOOT_START = /^(?:\[\s*\d+\.\d+\]\s*)?Linux version \d/;
 /** The current boot's lines: those after the last line where a kernel started (all of them if none did). */
 export function currentBoot(log: string): string[] {
   const lines = log.split(/\r?\n/);
+  return lines.slice(lastBootStart(lines));
+}
+
+/** The index of the line that starts the last boot in `lines`; 0 when none does. */
+function lastBootStart(lines: string[]): number {
   let start = 0;
   lines.forEach((line, i) => {
     if (BOOT_START.test(line)) start = i;
   });
-  return lines.slice(start);
+  return start;
 }
 
 /** Lines of a console that tell why a boot or its start-up went wrong, or where it ended. */
@@ -108,6 +113,5 @@ export function consoleHostKeys(log: string): ConsoleHostKey[] | undefined {
 /** Whether the log holds a host key record from an earlier boot than the current one (see consoleHostKeys). */
 export function earlierHostKeyRecord(log: string): boolean {
   const lines = log.split(/\r?\n/);
-  const current = lines.length - currentBoot(log).length;
-  return lines.slice(0, current).some((line) => line.includes(KEYS_END));
+  return lines.slice(0, lastBootStart(lines)).some((line) => line.includes(KEYS_END));
 }

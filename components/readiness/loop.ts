@@ -61,6 +61,9 @@ export async function runWait(
   return new Wait(opts, deps).run();
 }
 
+/** What the next attempt is: a connection with these options, or (no host keys to pin yet) none at all. */
+type NextAttempt = { opts: ResolvedOptions } | { notConnected: AttemptOutcome };
+
 /** One wait: its deadline, its pacing, and what its attempts found so far. */
 class Wait {
   /** The one deadline: every attempt, phase and pause asks it how long it may take. */
@@ -98,30 +101,32 @@ class Wait {
    * this boot now; or, while it shows none, the attempt that did not connect (nothing is sent to a server whose
    * key cannot be checked).
    */
-  private async consolePinned(): Promise<ResolvedOptions | AttemptOutcome> {
+  private async consolePinned(): Promise<NextAttempt> {
     const read = await this.deps.readConsole!();
     const keys = read.text === undefined ? undefined : consoleHostKeys(read.text);
     if (!keys)
       return {
-        ok: false,
-        hop: "target",
-        reached: "connect",
-        failure: "no-console-keys",
-        detail:
-          read.unavailable !== undefined
-            ? `the console cannot be read (${read.source}: ${read.unavailable})`
-            : earlierHostKeyRecord(read.text!)
-              ? `the ${read.source} shows host keys for an earlier boot only: cloud-init prints them on an instance's first boot, not after a reboot (pin the key an earlier wait verified)`
-              : `the ${read.source} shows no host keys for this boot yet`,
-        fatal: false,
-        hostKeysSeen: [],
-        warnings: [],
+        notConnected: {
+          ok: false,
+          hop: "target",
+          reached: "connect",
+          failure: "no-console-keys",
+          detail:
+            read.unavailable !== undefined
+              ? `the console cannot be read (${read.source}: ${read.unavailable})`
+              : earlierHostKeyRecord(read.text!)
+                ? `the ${read.source} shows host keys for an earlier boot only: cloud-init prints them on an instance's first boot, not after a reboot (pin the key an earlier wait verified)`
+                : `the ${read.source} shows no host keys for this boot yet`,
+          fatal: false,
+          hostKeysSeen: [],
+          warnings: [],
+        },
       };
     this.pin = HostKeyPin.parse(
       keys.map((k) => k.line),
       "the console's host keys",
     );
-    return { ...this.opts, pin: this.pin };
+    return { opts: { ...this.opts, pin: this.pin } };
   }
 
   async run(): Promise<SshReadyResult> {
@@ -131,22 +136,23 @@ class Wait {
         this.attempts += 1;
         const startedMs = deadline.elapsedMs();
         const offers = this.offers();
-        const pinned = opts.consolePin ? await this.consolePinned() : opts;
-        const attempted = !("timeoutMs" in pinned)
-          ? pinned
-          : await deps.attempt(pinned, {
-              signal: deps.signal,
-              deadline,
-              jump: this.jump,
-              hostKeyAlgorithms: hostKeyAlgorithmsFor(pinned.pin, this.excludedKeyTypes),
-              keyOffers: offers,
-              onCommandStart: () =>
-                deps.onCommandStart?.({
-                  attempt: this.attempts,
-                  elapsedMs: Math.round(deadline.elapsedMs()),
-                  command: opts.command,
-                }),
-            });
+        const next = opts.consolePin ? await this.consolePinned() : { opts };
+        const attempted =
+          "notConnected" in next
+            ? next.notConnected
+            : await deps.attempt(next.opts, {
+                signal: deps.signal,
+                deadline,
+                jump: this.jump,
+                hostKeyAlgorithms: hostKeyAlgorithmsFor(next.opts.pin, this.excludedKeyTypes),
+                keyOffers: offers,
+                onCommandStart: () =>
+                  deps.onCommandStart?.({
+                    attempt: this.attempts,
+                    elapsedMs: Math.round(deadline.elapsedMs()),
+                    command: opts.command,
+                  }),
+              });
         const outcome = this.probed(attempted);
         this.note(outcome);
         const event = this.eventOf(outcome, startedMs);

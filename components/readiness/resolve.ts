@@ -123,9 +123,8 @@ export const CHECKS: Partial<Record<OptionType, (value: unknown, name: string) =
   level: checkLevel,
   command: checkCommand,
   bootId: checkBootId,
-  // "console" is the target's only: a jump host's console is not the VM's.
-  pins: (value, name) =>
-    isConsolePin(value) && !name.includes("jumpHost") ? value : HostKeyPin.parse(value, name),
+  pins: (value, name) => HostKeyPin.parse(value, name),
+  targetPins: (value, name) => (isConsolePin(value) ? value : HostKeyPin.parse(value, name)),
   duration: parseLimit,
   path: checkPath,
   vmId: checkVmId,

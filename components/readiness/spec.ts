@@ -23,6 +23,8 @@ export type OptionType =
   | "bootId"
   /** One or more `SHA256:…` fingerprints or OpenSSH public key lines. */
   | "pins"
+  /** The target's pins: as `pins`, or the word `"console"` (the keys on the VM's console; a jump host has none). */
+  | "targetPins"
   /** Seconds (a bare number) or a duration string ("90s", "10m"). */
   | "duration"
   /** A file's path on the machine that waits. */
@@ -180,7 +182,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     name: "hostKeyPin",
-    type: "pins",
+    type: "targetPins",
     defaultText: "none: the key presented is reported",
     secret: false,
     change: "replace",

@@ -70,8 +70,10 @@ describe("one attempt, classified", () => {
 
   it("unreachable: no route (loopback down in a network namespace of our own)", (t) => {
     if (process.getuid?.() !== 0 && process.env.CI !== "true") {
-      process.stderr.write("\n*** SKIPPED unreachable test: needs root for `unshare -n` ***\n\n");
-      return t.skip("needs root for unshare -n");
+      const notice =
+        "SKIPPED: the unreachable test needs root for `unshare -n`: run the tests as root";
+      process.stderr.write(`\n*** ${notice} ***\n\n`);
+      return t.skip(notice);
     }
     const script = `
       const { runAttempt } = require(${JSON.stringify(require.resolve("../../components/readiness/attempt"))});

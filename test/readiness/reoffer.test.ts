@@ -68,8 +68,10 @@ describe("re-offering the key on an open connection, against OpenSSH", { skip },
   it("reconnects for a user created while the connection is open (sshd keeps it invalid there)", async (t) => {
     // Under CI (CI=true) it runs as root, so it never skips there; elsewhere a skip says so loudly.
     if (process.getuid?.() !== 0 && process.env.CI !== "true") {
-      process.stderr.write("\n*** SKIPPED late-user test: needs root to create a user ***\n\n");
-      return t.skip("needs root to create a user");
+      const notice =
+        "SKIPPED: the late-user test needs root to create a user: run the tests as root";
+      process.stderr.write(`\n*** ${notice} ***\n\n`);
+      return t.skip(notice);
     }
     const name = "ssh-ready-late";
     const drop = () => accountExists(name) && accountTool("userdel", [name]);

@@ -12,7 +12,7 @@ export function opensshSkipReason(): string | false {
   if (process.env.CI === "true") {
     throw new Error(`${SSHD} is missing: CI must install openssh-server (.ci/run does)`);
   }
-  const notice = `SKIPPED: ${SSHD} not found; install openssh-server to run the OpenSSH tests`;
+  const notice = `SKIPPED: the OpenSSH tests need ${SSHD}: apt-get install openssh-server`;
   process.stderr.write(`\n*** ${notice} ***\n\n`);
   return notice;
 }

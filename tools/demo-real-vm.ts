@@ -40,7 +40,7 @@ async function narrate(name: string, vm: RealVm, stop: () => boolean): Promise<v
 export async function realVmDemo(): Promise<void> {
   if (!imageDir() && process.getuid?.() === 0) {
     console.log(
-      "Building the VM image first (once: debootstrap from Debian's mirror, about 3 minutes).\n",
+      "Building the VM image first (once: debootstrap from Debian's mirror, about 2 minutes).\n",
     );
     execFileSync("bash", [resolve(__dirname, "../../tools/real-vm/build-image.sh")], {
       stdio: "inherit",

@@ -73,7 +73,7 @@ function onPath(tool: string): boolean {
  */
 export function realVmSkipReason(): string | false {
   const missing = missingParts();
-  if (!imageDir()) missing.push(`the VM image (bash ${BUILD_SHOWN}, as root: about 6 minutes)`);
+  if (!imageDir()) missing.push(`the VM image (bash ${BUILD_SHOWN}, as root: about 2 minutes)`);
   if (missing.length === 0) return false;
   if (process.env.CI === "true")
     throw new Error(`real boots need ${missing.join(", ")}: .ci/run prepares them`);

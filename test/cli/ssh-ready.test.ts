@@ -295,11 +295,30 @@ describe("ssh-ready", () => {
     });
     after(() => ssh.close());
 
+    /** A wait that gives up in a second (nothing listens), with these console flags. */
+    const giveUpWith = async (...consoleArgs: string[]) =>
+      sshReady(["127.0.0.1", "-p", String(await freePort()), "--timeout", "1", ...consoleArgs]);
+
+    /** A wait on the server with the console as the pin, read from `log`. */
+    const consolePinned = (log: string, ...more: string[]) =>
+      sshReady([
+        "127.0.0.1",
+        "-p",
+        String(ssh.port),
+        "-l",
+        "azureuser",
+        "-i",
+        userKey,
+        "--host-key-pin",
+        "console",
+        "--serial-log",
+        log,
+        ...more,
+      ]);
+
     it("gives up with the console's lines that matter, in the message and in --json", async () => {
-      const port = String(await freePort());
-      const args = ["127.0.0.1", "-p", port, "--timeout", "1", "--serial-log", rebooted];
       const tail = consoleTail(readFileSync(rebooted, "utf8"));
-      const run = await sshReady(args);
+      const run = await giveUpWith("--serial-log", rebooted);
       assert.equal(run.code, 1);
       assert.ok(
         run.stderr.endsWith(
@@ -308,7 +327,7 @@ describe("ssh-ready", () => {
         ),
         run.stderr,
       );
-      const json = await sshReady([...args, "--json", "-q"]);
+      const json = await giveUpWith("--serial-log", rebooted, "--json", "-q");
       assert.deepEqual(JSON.parse(json.stdout).error.console, {
         source: `serial log ${rebooted}`,
         tail,
@@ -317,15 +336,7 @@ describe("ssh-ready", () => {
 
     it("says in one line why the console could not be read", async () => {
       const missing = join(dir, "no-such.log");
-      const run = await sshReady([
-        "127.0.0.1",
-        "-p",
-        String(await freePort()),
-        "--timeout",
-        "1",
-        "--serial-log",
-        missing,
-      ]);
+      const run = await giveUpWith("--serial-log", missing);
       assert.equal(run.code, 1);
       assert.ok(
         run.stderr.endsWith(
@@ -338,15 +349,7 @@ describe("ssh-ready", () => {
     it("--azure-vm-id: without the optional @azure/identity, one line says so, and nothing is asked of Azure", async () => {
       const id =
         "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm";
-      const run = await sshReady([
-        "127.0.0.1",
-        "-p",
-        String(await freePort()),
-        "--timeout",
-        "1",
-        "--azure-vm-id",
-        id,
-      ]);
+      const run = await giveUpWith("--azure-vm-id", id);
       assert.equal(run.code, 1);
       assert.ok(
         run.stderr.endsWith(
@@ -359,19 +362,7 @@ describe("ssh-ready", () => {
     it("--host-key-pin console: a server whose key the console does not show is a mismatch, offered no key (exit 3)", async () => {
       // The server is shared by these tests, in a random order: count what this one adds.
       const requests = ssh.authRequests();
-      const run = await sshReady([
-        "127.0.0.1",
-        "-p",
-        String(ssh.port),
-        "-l",
-        "azureuser",
-        "-i",
-        userKey,
-        "--host-key-pin",
-        "console",
-        "--serial-log",
-        firstBoot,
-      ]);
+      const run = await consolePinned(firstBoot);
       assert.equal(run.code, 3, run.stderr);
       const shown = consoleHostKeys(readFileSync(firstBoot, "utf8"))!;
       assert.ok(
@@ -394,41 +385,14 @@ describe("ssh-ready", () => {
         "[    0.000000] Linux version 6.1.0-50-cloud-amd64\r\n" +
           `-----BEGIN SSH HOST KEY KEYS-----\r\n${ssh.hostKeyPublic}\r\n-----END SSH HOST KEY KEYS-----\r\n`,
       );
-      const run = await sshReady([
-        "127.0.0.1",
-        "-p",
-        String(ssh.port),
-        "-l",
-        "azureuser",
-        "-i",
-        userKey,
-        "--host-key-pin",
-        "console",
-        "--serial-log",
-        log,
-        "--json",
-      ]);
+      const run = await consolePinned(log, "--json");
       assert.equal(run.code, 0, run.stderr);
       assert.equal(JSON.parse(run.stdout).hostKey, ssh.hostKeyPublic);
     });
 
     it("--host-key-pin console after a reboot: the console's keys are an earlier boot's, and no connection is made", async () => {
       const before = ssh.connections();
-      const run = await sshReady([
-        "127.0.0.1",
-        "-p",
-        String(ssh.port),
-        "-l",
-        "azureuser",
-        "-i",
-        userKey,
-        "--host-key-pin",
-        "console",
-        "--serial-log",
-        rebooted,
-        "--timeout",
-        "1",
-      ]);
+      const run = await consolePinned(rebooted, "--timeout", "1");
       assert.equal(run.code, 1);
       assert.equal(ssh.connections(), before);
       assert.match(

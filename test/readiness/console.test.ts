@@ -24,6 +24,18 @@ import { resolveOptions } from "../../components/readiness/resolve";
 import { FakeClock } from "../support/fake-clock";
 import { ed25519 } from "../support/keys";
 
+/** An attempt that found nothing listening: what the scripted waits below meet until they are told otherwise. */
+const REFUSED: AttemptOutcome = {
+  ok: false,
+  hop: "target",
+  reached: "connect",
+  failure: "refused",
+  detail: "connect ECONNREFUSED",
+  fatal: false,
+  hostKeysSeen: [],
+  warnings: [],
+};
+
 const consoles = resolve(__dirname, "../../../test/readiness/consoles");
 const rebooted = readFileSync(join(consoles, "debian12-rebooted.serial.log"), "utf8");
 const firstBoot = readFileSync(join(consoles, "debian12-first-boot.serial.log"), "utf8");
@@ -178,16 +190,7 @@ describe("the wait with a console", () => {
     return { ...settled, outcomes, pins };
   }
 
-  const refused: AttemptOutcome = {
-    ok: false,
-    hop: "target",
-    reached: "connect",
-    failure: "refused",
-    detail: "connect ECONNREFUSED",
-    fatal: false,
-    hostKeysSeen: [],
-    warnings: [],
-  };
+  const refused = REFUSED;
   const ready: AttemptOutcome = {
     ...refused,
     ok: true,
@@ -287,16 +290,7 @@ describe("the console read of a wait that gives up", () => {
       timeout: 5,
       serialLog: "/dev/null",
     });
-  const refused = async (): Promise<AttemptOutcome> => ({
-    ok: false,
-    hop: "target",
-    reached: "connect",
-    failure: "refused",
-    detail: "connect ECONNREFUSED",
-    fatal: false,
-    hostKeysSeen: [],
-    warnings: [],
-  });
+  const refused = async (): Promise<AttemptOutcome> => REFUSED;
 
   it(`gets ${CONSOLE_READ_MS / 1000} s at most after the deadline: then one line says the console did not answer`, async () => {
     const clock = new FakeClock();

@@ -3,7 +3,7 @@
 // incident's `nc -z` loop waits for one, ssh-ready for the other, and each then takes the next step: a login
 // that needs cloud-init done.
 import { execFileSync } from "node:child_process";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { vmUserData, type HostKeys } from "../components/azure/cloud-init";
 import { generateEd25519, generateKeyPair, KEY_TYPES } from "../components/keys/generation";
@@ -108,7 +108,7 @@ export async function realVmDemo(): Promise<void> {
         level: "command",
         timeout: "10m",
         // Were the boot to go wrong, the give-up would show the console's lines that say why.
-        serialLog: join(readyVm.dir, "serial.log"),
+        serialLog: readyVm.serialLog,
         onAttempt: (event) => progress.onAttempt(event),
         onCommandStart: (event) => progress.onCommandStart(event),
       });

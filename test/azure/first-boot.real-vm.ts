@@ -3,7 +3,6 @@
 // tap device of its own. One boot per kind of user data, shared by the checks below.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { mergeUserData } from "../../components/azure/cloud-init";
 import {
@@ -74,7 +73,7 @@ describe("VmWithReadySsh's custom data on a real boot", { skip: realVmSkipReason
           { __provider: inputs.__provider, ...wait, hostKeyPin: data.pins, level: "command" },
         );
         assert.deepEqual(checked.failures, []);
-        const serialLog = join(vm.dir, "serial.log");
+        const serialLog = vm.serialLog;
         impostor = await acceptingServer();
         const events: AttemptEvent[] = [];
         [library, dynamic, consoleTrust, impostorEnd] = await Promise.all([

@@ -42,12 +42,12 @@ describe("ssh-ready --after-boot on a real reboot", { skip: realVmSkipReason() }
       reboots: true,
     });
     login = new Login(vm.address, "azureuser", admin.private, data.pins);
-    first = await sshReadyOnVm(vm.address, key, data.pins, TIMEOUT_S, ["--json"]);
+    first = await sshReadyOnVm(vm, key, data.pins, TIMEOUT_S, ["--json"]);
     firstBoot = (JSON.parse(first.stdout) as { bootId: string }).bootId;
     // The waiter starts on the old boot; the reboot is asked for once it has said so.
     let asked: Promise<unknown> | undefined;
     waiter = await sshReadyOnVm(
-      vm.address,
+      vm,
       key,
       data.pins,
       TIMEOUT_S,

@@ -59,7 +59,7 @@ describe("the confirming login on a real boot", { skip: realVmSkipReason() }, ()
     const handRun = login.run(`${sshd}; cloud-init status --wait; echo rc=$?; ${sshd}`);
     [hand, run] = await Promise.all([
       handRun,
-      sshReadyOnVm(vm.address, join(dir, "key"), data.pins, TIMEOUT_S),
+      sshReadyOnVm(vm, join(dir, "key"), data.pins, TIMEOUT_S),
     ]);
   });
   after(async () => {

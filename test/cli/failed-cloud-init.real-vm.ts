@@ -37,10 +37,10 @@ describe("ssh-ready when cloud-init fails on a real boot", { skip: realVmSkipRea
     vm = await RealVm.boot({
       seed: { userData: data.userData, adminUsername: "azureuser", adminPublicKey: admin.public },
     });
-    const serialLog = ["--serial-log", join(vm.dir, "serial.log")];
+    // sshReadyOnVm gives each wait the VM's console (--serial-log).
     [run, fromConsole] = await Promise.all([
-      sshReadyOnVm(vm.address, join(dir, "key"), data.pins, TIMEOUT_S, serialLog),
-      sshReadyOnVm(vm.address, join(dir, "key"), ["console"], TIMEOUT_S, [...serialLog, "--json"]),
+      sshReadyOnVm(vm, join(dir, "key"), data.pins, TIMEOUT_S),
+      sshReadyOnVm(vm, join(dir, "key"), ["console"], TIMEOUT_S, ["--json"]),
     ]);
   });
   after(async () => {

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import type { RealVm } from "../../tools/real-vm/vm";
 export { componentData, type ComponentData } from "./component-data";
 
 const run = promisify(execFile);
@@ -149,7 +150,7 @@ export interface SshReadyRun extends Ran {
  * as a pipeline would. Resolves when it exits.
  */
 export function sshReadyOnVm(
-  address: string,
+  vm: RealVm,
   keyFile: string,
   pins: string[],
   timeoutSeconds: number,
@@ -158,7 +159,9 @@ export function sshReadyOnVm(
   onStderr?: (text: string) => void,
 ): Promise<SshReadyRun> {
   const bin = resolve(__dirname, "../../../bin/ssh-ready.js");
-  const args = [bin, `azureuser@${address}`, "-i", keyFile, "--level", "command"];
+  // The VM's console goes with every wait: a real boot that fails in CI says why in the wait's own message.
+  const args = [bin, `azureuser@${vm.address}`, "-i", keyFile, "--level", "command"];
+  args.push("--serial-log", vm.serialLog);
   args.push(...pins.flatMap((pin) => ["--host-key-pin", pin]), "--timeout", `${timeoutSeconds}s`);
   args.push(...extra);
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });

@@ -154,10 +154,15 @@ export class RealVm {
     return join(this.dir, "disk.img");
   }
 
+  /** The file QEMU writes the serial console to: what a wait's `serialLog` reads. */
+  get serialLog(): string {
+    return join(this.dir, "serial.log");
+  }
+
   /** Everything the serial console printed so far. */
   console(): string {
     try {
-      return readFileSync(join(this.dir, "serial.log"), "latin1");
+      return readFileSync(this.serialLog, "latin1");
     } catch {
       return "";
     }

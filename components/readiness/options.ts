@@ -115,7 +115,7 @@ export const NOT_STARTED_MARKER = "ssh-ready: cloud-init has not started on this
 export const DID_NOT_RUN_MARKER = "ssh-ready: cloud-init did not run on this boot";
 /** Its exit status then: a verdict, not a retry. */
 export const DID_NOT_RUN_EXIT = 3;
-/** cloud-init's own words for "installed, not started": "not run" (up to 23.x), "not started" (24.1 on). */
+/** cloud-init's own words for "installed, not started": "not run" (older releases, 22.4 in Debian 12), "not started" (newer). */
 const NOT_STARTED = `*"not run"*|*"not started"*`;
 
 /**

@@ -89,7 +89,7 @@ function hint(s: SummaryInput): string {
     s.last.detail.includes(`last output: ${NOT_STARTED_MARKER}`)
   )
     return (
-      "cloud-init had not started on this boot when the wait ended (`cloud-init status`: not run). Under systemd " +
+      "cloud-init had not started on this boot when the wait ended (`cloud-init status`: not run, or not started). Under systemd " +
       "it starts early in every boot, and the wait stops by itself once systemd has started the system without " +
       "it; without systemd nothing shows whether it will. If this host is not meant to run cloud-init, wait at " +
       "level auth, or with a readiness command of your own"

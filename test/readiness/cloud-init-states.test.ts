@@ -230,7 +230,7 @@ describe(
       assert.equal(error.code, "SSH_NOT_READY");
       assert.match(
         error.message,
-        /^azureuser@127\.0\.0\.1:\d+ logs in, but the readiness command never succeeded: 1 × command timed out over [\d.]+s \(cloud-init had not started on this boot when the wait ended \(`cloud-init status`: not run\)\. Under systemd it starts early in every boot, and the wait stops by itself once systemd has started the system without it; without systemd nothing shows whether it will\. If this host is not meant to run cloud-init, wait at level auth, or with a readiness command of your own\)\. Last error: /,
+        /^azureuser@127\.0\.0\.1:\d+ logs in, but the readiness command never succeeded: 1 × command timed out over [\d.]+s \(cloud-init had not started on this boot when the wait ended \(`cloud-init status`: not run, or not started\)\. Under systemd it starts early in every boot, and the wait stops by itself once systemd has started the system without it; without systemd nothing shows whether it will\. If this host is not meant to run cloud-init, wait at level auth, or with a readiness command of your own\)\. Last error: /,
       );
     });
   },

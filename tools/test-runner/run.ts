@@ -32,7 +32,7 @@ const REPORTER = join(__dirname, "skips-reporter.js");
 
 /**
  * Runs each pass in turn (a failing one ends the run, as `&&` would), then writes the skips and the seed.
- * Resolves with the exit code: the first failing pass's, else 0.
+ * Returns the exit code: the failing pass's, else 0.
  */
 export function runPasses(
   passes: Pass[],

@@ -4,6 +4,7 @@
 import net from "node:net";
 import { Server as SshServer, utils } from "ssh2";
 import { generateEd25519 } from "../../components/keys/generation";
+import { freePort } from "../simulator/openssh";
 
 const count = Number(process.env.HOSTS ?? 200);
 const from = Number(process.env.OPEN_FROM_MS ?? 3000);
@@ -14,14 +15,6 @@ if (parsedKey instanceof Error || Array.isArray(parsedKey)) {
 }
 const userKey = parsedKey;
 const authorized = userKey.getPublicSSH();
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function main(): Promise<void> {
   const hostKey = generateEd25519().privateKey;
@@ -46,7 +39,10 @@ async function main(): Promise<void> {
       ),
     );
   });
-  const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
+  // One at a time, each different: a port chosen is free only until it is chosen again.
+  const chosen = new Set<number>();
+  while (chosen.size < count) chosen.add(await freePort());
+  const ports = [...chosen];
   process.stdout.write(`${JSON.stringify({ ports })}\n`);
   for (const port of ports) {
     setTimeout(

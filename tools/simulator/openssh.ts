@@ -63,12 +63,48 @@ export function loginUser(): string {
   return TEST_USER;
 }
 
+/**
+ * A port of 127.0.0.1 that nothing listens on now, and that the system will not hand out by itself: chosen below
+ * the ephemeral range (`ip_local_port_range`), where no `listen(0)` and no outgoing connection's source port
+ * lands. A simulated VM keeps its port closed for seconds before it listens; an ephemeral port could be taken
+ * meanwhile by any connection of the tests running beside it, and the listen would fail with EADDRINUSE (it
+ * did: the benchmark's 200 hosts, closed for up to 10 s).
+ */
 export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  for (let tries = 0; tries < 50 && low > LOWEST_PORT + 1000; tries++) {
+    const port = LOWEST_PORT + Math.floor(Math.random() * (low - LOWEST_PORT));
+    if (await listensThenCloses(port)) return port;
+  }
+  // A system whose ephemeral range starts low: any free port, as the kernel gives it.
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as net.AddressInfo).port;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** The ports freePort chooses from start here: above the usual fixed services. */
+const LOWEST_PORT = 20000;
+
+/** The first port of the kernel's ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(
+      readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").split(/\s+/)[0],
+    );
+    return Number.isInteger(low) && low > 0 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+function listensThenCloses(port: number): Promise<boolean> {
+  const server = net.createServer();
+  return new Promise((resolve) => {
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
 }
 
 export interface OpenSshOptions {

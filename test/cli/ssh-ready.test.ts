@@ -76,6 +76,17 @@ function sshReady(
 const user = ed25519();
 const userKey = keyFile("id_ed25519", user.private);
 
+/** The arguments of a login to a server on 127.0.0.1 with the test's key. */
+const loginTo = (port: number, username = "azureuser") => [
+  "127.0.0.1",
+  "-p",
+  String(port),
+  "-l",
+  username,
+  "-i",
+  userKey,
+];
+
 describe("ssh-ready", () => {
   it("prints its help and exits 0", async () => {
     const run = await sshReady(["--help"]);
@@ -221,16 +232,7 @@ describe("ssh-ready", () => {
     });
 
     it("prints the result as JSON with --json", async () => {
-      const run = await sshReady([
-        "127.0.0.1",
-        "-p",
-        String(ssh.port),
-        "-l",
-        "azureuser",
-        "-i",
-        userKey,
-        "--json",
-      ]);
+      const run = await sshReady([...loginTo(ssh.port), "--json"]);
       assert.equal(run.code, 0, run.stderr);
       const result = JSON.parse(run.stdout);
       assert.equal(result.username, "azureuser");
@@ -239,18 +241,7 @@ describe("ssh-ready", () => {
     });
 
     /** ssh-ready against the server with this pin, which is not its key. */
-    const pinnedTo = (pin: string) =>
-      sshReady([
-        "127.0.0.1",
-        "-p",
-        String(ssh.port),
-        "-l",
-        "u",
-        "-i",
-        userKey,
-        "--host-key-pin",
-        pin,
-      ]);
+    const pinnedTo = (pin: string) => sshReady([...loginTo(ssh.port, "u"), "--host-key-pin", pin]);
 
     it("exits 3 on a host key mismatch, with the keys presented and pinned each on a line", async () => {
       const pin = ed25519().public;
@@ -301,20 +292,7 @@ describe("ssh-ready", () => {
 
     /** A wait on the server with the console as the pin, read from `log`. */
     const consolePinned = (log: string, ...more: string[]) =>
-      sshReady([
-        "127.0.0.1",
-        "-p",
-        String(ssh.port),
-        "-l",
-        "azureuser",
-        "-i",
-        userKey,
-        "--host-key-pin",
-        "console",
-        "--serial-log",
-        log,
-        ...more,
-      ]);
+      sshReady([...loginTo(ssh.port), "--host-key-pin", "console", "--serial-log", log, ...more]);
 
     it("gives up with the console's lines that matter, in the message and in --json", async () => {
       const tail = consoleTail(readFileSync(rebooted, "utf8"));
